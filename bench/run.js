@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// npm run bench: the figures of docs/benchmarks.md.
+//
+//  1. S1 (stateless 200 OK to OPTIONS, shared/bench/ser/stateless.cfg unchanged) through the
+//     shared compare.sh, against this server and, when installed, against Kamailio, alternating,
+//     several rounds; prints each run and the medians and ratios.
+//  2. The SIP parser micro-benchmark (bench/parser.js).
+//
+// Usage: npm run bench [-- --rounds N --n REQUESTS --scenario options] [--skip-kamailio] [--skip-parser]
+// The compare.sh directory is ../shared/bench next to this repository, or $SER_BENCH_DIR.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+};
+const flag = (name) => args.includes(`--${name}`);
+
+const rounds = Number(opt('rounds', '3'));
+const n = Number(opt('n', '20000'));
+const scenario = opt('scenario', 'options');
+const benchDir = process.env.SER_BENCH_DIR ?? path.resolve(root, '..', 'shared', 'bench');
+const compare = path.join(benchDir, 'compare.sh');
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function machine() {
+  const cpu = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).trim();
+  const cores = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  return `${cpu}, ${cores} cores, Node.js ${process.version}`;
+}
+
+/** One compare.sh run: { ok, failed, wall, rate, cpu } */
+function runOnce(server) {
+  const env = { ...process.env };
+  // -D: stay in the foreground so compare.sh can measure and stop the process it started
+  env.SER_START = `node ${path.join(root, 'bin', 'ser.js')} -D -f {cfg}`;
+  const r = spawnSync('bash', [compare, scenario, server, String(n)], { env, encoding: 'utf8', timeout: 300_000 });
+  const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith(scenario)).pop();
+  if (!line) {
+    process.stderr.write(`compare.sh ${scenario} ${server} printed no result:\n${r.stdout}\n${r.stderr}\n`);
+    return undefined;
+  }
+  console.log('  ' + line);
+  const num = (k) => Number((new RegExp(`${k}=([0-9.]+)`).exec(line) || [])[1]);
+  return { ok: num('ok'), failed: num('failed'), wall: num('wall'), rate: num('rate'), cpu: num('server_cpu') };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+function s1() {
+  if (!existsSync(compare)) {
+    console.log(`compare.sh not found at ${compare}; set SER_BENCH_DIR to the shared bench directory`);
+    return false;
+  }
+  for (const cmd of ['sipp', 'sipsak']) {
+    if (!have(cmd)) {
+      console.log(`${cmd} is not installed (apt-get install -y sip-tester sipsak)`);
+      return false;
+    }
+  }
+  const withKamailio = !flag('skip-kamailio') && have('kamailio');
+  console.log(`# ${scenario}: ${n} transactions, ${rounds} rounds; ${machine()}`);
+  if (!withKamailio) console.log('(Kamailio not installed or skipped: only this server is measured)');
+  const res = { ser: [], kamailio: [] };
+  for (let i = 0; i < rounds; i++) {
+    if (withKamailio) {
+      const k = runOnce('kamailio');
+      if (k) res.kamailio.push(k);
+    }
+    const s = runOnce('ser');
+    if (s) res.ser.push(s);
+  }
+  const summary = (name, rs) => {
+    if (!rs.length) return undefined;
+    const m = { rate: median(rs.map((r) => r.rate)), cpu: median(rs.map((r) => r.cpu)), failed: rs.reduce((a, r) => a + r.failed, 0) };
+    console.log(`${name.padEnd(9)} median rate=${m.rate}/s server_cpu=${m.cpu}s (${((m.cpu / n) * 1e6).toFixed(1)} µs/transaction) failed=${m.failed}`);
+    return m;
+  };
+  const s = summary('ser', res.ser);
+  const k = summary('kamailio', res.kamailio);
+  if (s && k) {
+    console.log(`ratio ser/kamailio: rate ${(s.rate / k.rate).toFixed(2)}, server CPU ${(s.cpu / k.cpu).toFixed(2)}`);
+  }
+  return true;
+}
+
+s1();
+if (!flag('skip-parser') && existsSync(path.join(here, 'parser.js'))) {
+  console.log('\n# SIP parser micro-benchmark (bench/parser.js)');
+  spawnSync(process.execPath, [path.join(here, 'parser.js')], { stdio: 'inherit' });
+}

@@ -1,0 +1,196 @@
+import { spawn } from 'node:child_process';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { compileScript } from '../script/compile.js';
+import { ConfigError } from '../script/config-error.js';
+import type { CoreConfig } from '../script/core-config.js';
+import { ConfigErrors, type LoadedConfig } from '../script/load-config.js';
+import { Resolver } from '../sip/transport/resolver.js';
+import { Logger, SyslogSink } from '../util/logger.js';
+import { parseArgv, USAGE, UsageError, type CommandLine } from './argv.js';
+import { banner } from './banner.js';
+import { SipServer } from './server.js';
+import { errOut, load, makeLogSink } from './startup-config.js';
+import { ARCH_OS, VERSION } from './version.js';
+import { startWorkers, isWorkerProcess, runWorker, type WorkerPool } from './workers.js';
+
+/** Set in the detached child that `ser` starts when it daemonizes (fork=yes without -D). */
+const DAEMON_ENV = 'SER_DAEMON_CHILD';
+
+function out(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+}
+
+
+/**
+ * `ser [options]`. Resolves with an exit code for commands that finish (-h, -V, -c, errors,
+ * the parent of a daemon), or with undefined once a server is running.
+ */
+export async function run(argv: readonly string[]): Promise<number | undefined> {
+  if (isWorkerProcess()) {
+    await runWorker();
+    return undefined;
+  }
+  let cl: CommandLine;
+  try {
+    cl = parseArgv(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      errOut(`ser: ${e.message}`);
+      errOut(USAGE);
+      return 2;
+    }
+    throw e;
+  }
+  if (cl.help) {
+    out(USAGE);
+    return 0;
+  }
+  if (cl.version) {
+    out(`version: ser ${VERSION} (${ARCH_OS})\nflags: USE_TCP, DNS_IP_HACK, STATS\nNode.js ${process.version}`);
+    return 0;
+  }
+  if (cl.chroot) {
+    errOut(`ser: -t ${cl.chroot}: chroot is not supported (Node.js cannot chroot a running process); use a container or systemd's RootDirectory=`);
+    return 2;
+  }
+  if (cl.shmSize !== undefined) errOut('ser: -m: there is no shared memory pool to size; ignored');
+
+  const loaded = await load(cl);
+  if (typeof loaded === 'number') return loaded;
+  const cfg = loaded.core;
+
+  if (cl.checkOnly) {
+    // compile the routes too (regexes, comparisons), without starting anything
+    const resolver = new Resolver({ timeoutMs: 1000, tries: 1 });
+    try {
+      await compileScript(loaded, { states: new Map(), lookupHost: (n) => resolver.lookupHost(n) });
+    } catch (e) {
+      if (e instanceof ConfigErrors) {
+        errOut(e.format());
+        return 1;
+      }
+      throw e;
+    } finally {
+      resolver.close();
+    }
+    out(`config file ${loaded.file} ok, exiting...`);
+    return 0;
+  }
+
+  if ((cfg.user || cfg.group) && process.getuid?.() !== 0) {
+    errOut('ser: -u/-g (user/group) need the server to be started as root');
+    return 2;
+  }
+
+  const isDaemonChild = process.env[DAEMON_ENV] === '1';
+  if (cfg.fork && cl.foreground === 0 && !isDaemonChild) return daemonize(argv, cfg);
+  return serve(loaded, cl, isDaemonChild);
+}
+
+/**
+ * SER forks into the background unless -D (fork=yes). Node cannot fork, so the parent starts
+ * a detached copy of itself, waits until it listens (or fails), prints what it printed, and exits.
+ */
+function daemonize(argv: readonly string[], cfg: CoreConfig): Promise<number> {
+  const keepStderr = cfg.log_stderror || !SyslogSink.available();
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv], {
+    detached: true,
+    stdio: ['ignore', 'ignore', keepStderr ? 'inherit' : 'ignore', 'ipc'],
+    env: { ...process.env, [DAEMON_ENV]: '1' },
+  });
+  return new Promise((resolve) => {
+    let done = false;
+    child.on('message', (m: { type: string; text: string }) => {
+      if (done) return;
+      done = true;
+      if (m.type === 'ready') {
+        out(m.text);
+        out(`ser: running in the background as pid ${child.pid}; stop it with: kill ${child.pid}`);
+        child.disconnect();
+        child.unref();
+        resolve(0);
+      } else {
+        errOut(`ser: ${m.text}`);
+        resolve(1);
+      }
+    });
+    child.on('exit', (code) => {
+      if (done) return;
+      done = true;
+      errOut(`ser: the server exited during start-up (status ${code})`);
+      resolve(1);
+    });
+  });
+}
+
+async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boolean): Promise<number | undefined> {
+  const cfg = loaded.core;
+  const { sink, note } = makeLogSink(cfg);
+  const log = new Logger(sink, cfg.debug, 0);
+  if (note) errOut(note);
+  const report = (type: 'ready' | 'error', text: string) => {
+    if (isDaemonChild && process.send) process.send({ type, text });
+  };
+
+  const resolver = new Resolver();
+  let sockets;
+  try {
+    sockets = await SipServer.planSockets(cfg, resolver);
+  } catch (e) {
+    errOut(`ser: ${(e as Error).message}`);
+    report('error', (e as Error).message);
+    return 1;
+  }
+  const server = new SipServer(loaded, { log, resolver, sockets });
+  try {
+    await server.start();
+  } catch (e) {
+    const text = e instanceof ConfigErrors ? e.format() : e instanceof ConfigError ? e.format(loaded.source) : `cannot start: ${(e as Error).message}`;
+    errOut(`ser: ${text}`);
+    report('error', text);
+    await server.stop().catch(() => undefined);
+    return 1;
+  }
+
+  let pool: WorkerPool | undefined;
+  if (cfg.fork && cfg.children > 1) {
+    pool = await startWorkers(server, cfg.children - 1, log);
+  }
+
+  if (cfg.group) process.setgid?.(cfg.group);
+  if (cfg.user) process.setuid?.(cfg.user);
+  if (cfg.workdir) process.chdir(cfg.workdir);
+  const pidFile = cfg.pid_file ? path.resolve(cfg.pid_file) : undefined;
+  if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
+
+  const text = banner(server, cfg);
+  if (isDaemonChild) report('ready', text);
+  else out(text);
+  log.info(`ser ${VERSION} started: config ${loaded.file}, pid ${process.pid}`);
+
+  let stopping = false;
+  const shutdown = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.notice(`${sig} received, shutting down`);
+    await pool?.stop();
+    await server.stop();
+    if (pidFile) {
+      try {
+        unlinkSync(pidFile);
+      } catch {
+        // already gone
+      }
+    }
+    sink.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGHUP', () => log.notice('SIGHUP ignored (restart the server to reload ser.cfg)'));
+  process.on('uncaughtException', (e) => {
+    log.log(-2, `CRITICAL: uncaught exception: ${e.stack ?? e}`);
+  });
+  return undefined;
+}

@@ -1,0 +1,395 @@
+import os from 'node:os';
+import { Myself } from '../sip/myself.js';
+import { SipParseError } from '../sip/parser/errors.js';
+import { parseMessage, type SipMessage } from '../sip/parser/message.js';
+import { isLooping as _unused, responseHop, stripFirstVia } from '../sip/proxy/stateless.js';
+import { buildReply, LocalTags } from '../sip/reply.js';
+import type { ReceiveInfo, SocketInfo, Proto } from '../sip/transport/socket-info.js';
+import { Resolver } from '../sip/transport/resolver.js';
+import { TransportLayer, type InheritedHandles } from '../sip/transport/transport-layer.js';
+import { checkRequest, checkResponse } from '../sip/validate.js';
+import { compileScript, type CompiledScript, type StmtFn } from '../script/compile.js';
+import { RequestContext } from '../script/context.js';
+import type { Core, CoreStats } from '../script/core-api.js';
+import type { CoreConfig, ListenSpec } from '../script/core-config.js';
+import type { LoadedConfig } from '../script/load-config.js';
+import type { ModuleDescriptor, ModuleHooks } from '../script/module-api.js';
+import { formatHostPort, ipFamily, normalizeIp } from '../util/ip.js';
+import type { Logger } from '../util/logger.js';
+import { VERSION, ARCH_OS } from './version.js';
+
+void _unused;
+
+interface HookEntry {
+  state: unknown;
+  hooks: ModuleHooks<unknown>;
+}
+
+export interface ServerOptions {
+  log: Logger;
+  /** sockets bound by the parent process (worker processes) */
+  inherited?: InheritedHandles;
+  /** pre-built socket list (workers get it from the parent) */
+  sockets?: SocketInfo[];
+  resolver?: Resolver;
+}
+
+/**
+ * One SIP server: sockets, the compiled script, module states, and the per-message pipeline
+ * (parse, check, fix the top Via, run the script; or forward a response statelessly).
+ */
+export class SipServer implements Core {
+  readonly cfg: CoreConfig;
+  readonly log: Logger;
+  readonly resolver: Resolver;
+  readonly version = VERSION;
+  readonly serverHeader = `Server: Sip EXpress router (${VERSION} (${ARCH_OS}))`;
+  readonly userAgentHeader = `User-Agent: Sip EXpress router (${VERSION} (${ARCH_OS}))`;
+  readonly stats: CoreStats = {
+    requests: 0,
+    responses: 0,
+    parseErrors: 0,
+    rejected: 0,
+    droppedResponses: 0,
+    fwdRequests: 0,
+    fwdResponses: 0,
+    scriptErrors: 0,
+  };
+  transport!: TransportLayer;
+  myself!: Myself;
+  readonly states = new Map<string, unknown>();
+  private readonly tags: LocalTags;
+  private script!: CompiledScript;
+  private main: StmtFn | undefined;
+  private preScript: HookEntry[] = [];
+  private onResponse: HookEntry[] = [];
+  private sockets: SocketInfo[] = [];
+
+  constructor(
+    readonly loaded: LoadedConfig,
+    private readonly opts: ServerOptions,
+  ) {
+    this.cfg = loaded.core;
+    this.log = opts.log;
+    this.resolver = opts.resolver ?? new Resolver();
+    this.tags = new LocalTags(os.hostname() + loaded.file);
+  }
+
+  /** The sockets this server listens on (after start, or as given). */
+  get socketList(): readonly SocketInfo[] {
+    return this.sockets;
+  }
+
+  /** Work out the sockets from listen/port/advertised_* (SER §6.1): resolve names, list interfaces. */
+  static async planSockets(cfg: CoreConfig, resolver: Resolver): Promise<SocketInfo[]> {
+    let specs: ListenSpec[] = cfg.listen;
+    if (specs.length === 0) {
+      // SER: "The default behaviour is to listen on all the ipv4 interfaces."
+      specs = [];
+      for (const addrs of Object.values(os.networkInterfaces())) {
+        for (const a of addrs ?? []) if (a.family === 'IPv4') specs.push({ host: a.address, port: cfg.port });
+      }
+    }
+    const out: SocketInfo[] = [];
+    const seen = new Set<string>();
+    let id = 0;
+    for (const spec of specs) {
+      let address = normalizeIp(spec.host);
+      if (!address) {
+        const addrs = await resolver.lookupHost(spec.host).catch(() => []);
+        address = addrs[0] && normalizeIp(addrs[0]);
+        if (!address) throw new Error(`cannot resolve listen address '${spec.host}'`);
+      }
+      const port = spec.port ?? cfg.port;
+      const family = ipFamily(address) as 4 | 6;
+      const protos: Proto[] = spec.proto ? [spec.proto] : cfg.disable_tcp ? ['udp'] : ['udp', 'tcp'];
+      for (const proto of protos) {
+        const key = `${proto}:${address}:${port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const adv = cfg.advertised_address;
+        const viaHost = adv ? adv : family === 6 ? `[${address}]` : address;
+        const viaPort = cfg.advertised_port || port;
+        out.push({
+          id: id++,
+          proto,
+          address,
+          port,
+          family,
+          name: spec.host,
+          viaHost,
+          viaPort,
+          hostport: formatHostPort(viaHost, viaPort),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Bind the sockets (unless inherited), learn who myself is, start the modules, compile the script. */
+  async start(): Promise<void> {
+    this.sockets = this.opts.sockets ?? (await SipServer.planSockets(this.cfg, this.resolver));
+    if (this.sockets.length === 0) throw new Error('no address to listen on');
+    this.transport = new TransportLayer(
+      this.sockets,
+      (buf, rcv) => this.receive(buf, rcv),
+      {
+        maxMsgSize: this.cfg.max_msg_size,
+        maxBuffer: this.cfg.maxbuffer,
+        readTimeout: this.cfg.tcp_read_timeout,
+        lifetime: this.cfg.tcp_connection_lifetime,
+        connectTimeout: this.cfg.tcp_connect_timeout,
+        maxConnections: this.cfg.tcp_max_connections,
+      },
+      { err: (t) => this.log.err(t), warn: (t) => this.log.warn(t), dbg: (t) => this.log.dbg(t) },
+      this.opts.inherited,
+    );
+    this.myself = new Myself(this.sockets);
+    for (const a of this.cfg.alias) this.myself.add(a.host, a.port);
+    if (this.cfg.auto_aliases) await this.addAutoAliases();
+
+    this.states.set('core', this);
+    for (const m of this.loaded.modules) {
+      const state = await m.desc.create(this, m.params);
+      this.states.set(m.desc.name, state);
+      const hooks = (m.desc as ModuleDescriptor<unknown>).hooks;
+      if (hooks?.preScript) this.preScript.push({ state, hooks });
+      if (hooks?.onResponse) this.onResponse.push({ state, hooks });
+    }
+    this.script = await compileScript(this.loaded, {
+      states: this.states,
+      lookupHost: (name) => this.resolver.lookupHost(name),
+    });
+    this.main = this.script.route('request', 0);
+    if (!this.opts.inherited) await this.transport.start();
+  }
+
+  /** SER adds the names its addresses resolve back to ("Aliases: cat.iptel.org:5060"). Bounded in time. */
+  private async addAutoAliases(): Promise<void> {
+    const names = new Map<string, number[]>();
+    for (const s of this.sockets) {
+      const ports = names.get(s.address) ?? [];
+      ports.push(s.port);
+      names.set(s.address, ports);
+    }
+    await Promise.all(
+      [...names].map(async ([ip, ports]) => {
+        const found = await Promise.race([
+          this.resolver.reverse(ip).catch(() => [] as string[]),
+          new Promise<string[]>((r) => setTimeout(() => r([]), 1000).unref()),
+        ]);
+        for (const n of found) for (const p of ports) this.myself.add(n, p);
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.transport?.stop();
+    for (const m of this.loaded.modules) {
+      const st = this.states.get(m.desc.name);
+      try {
+        await m.desc.destroy?.(st);
+      } catch (e) {
+        this.log.err(`module ${m.desc.name}: destroy failed: ${(e as Error).message}`);
+      }
+    }
+    this.resolver.close();
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  /** Every message from every transport comes here. Never throws. */
+  receive(buf: Buffer, rcv: ReceiveInfo): void {
+    let msg: SipMessage;
+    try {
+      msg = parseMessage(buf, rcv.proto === 'udp' ? 'datagram' : 'stream');
+    } catch (e) {
+      this.stats.parseErrors++;
+      if (e instanceof SipParseError) this.onUnparsable(buf, rcv, e);
+      else this.log.err(`BUG: parser threw ${(e as Error).stack ?? e}`);
+      return;
+    }
+    try {
+      if (msg.isRequest) this.onRequest(msg, rcv);
+      else this.onReply(msg, rcv);
+    } catch (e) {
+      this.stats.scriptErrors++;
+      this.log.err(`processing a message from ${rcv.srcIp}:${rcv.srcPort} failed: ${(e as Error).stack ?? e}`);
+    }
+  }
+
+  /** A request we cannot even parse gets the status its error owes, if we can still address a reply. */
+  private onUnparsable(buf: Buffer, rcv: ReceiveInfo, err: SipParseError): void {
+    this.log.dbg(`dropping unparsable message from ${rcv.srcIp}:${rcv.srcPort}: ${err.message}`);
+    const partial = err.partial;
+    if (!partial || !partial.isRequest || partial.method === 'ACK') return;
+    this.stats.rejected++;
+    const reply = buildReply(partial, err.status, reasonFor(err.status), {
+      toTag: this.tags.tagFor(partial),
+      server: this.cfg.server_signature ? this.serverHeader : undefined,
+    });
+    this.transport.send({ proto: rcv.proto, ip: rcv.srcIp, port: rcv.srcPort }, reply, rcv.socket, rcv.connection);
+    void buf;
+  }
+
+  private onRequest(msg: SipMessage, rcv: ReceiveInfo): void {
+    this.stats.requests++;
+    const rej = checkRequest(msg);
+    if (rej) {
+      this.stats.rejected++;
+      this.log.dbg(`rejecting ${msg.method} from ${rcv.srcIp}:${rcv.srcPort}: ${rej.status} ${rej.reason} (${rej.code})`);
+      // RFC 3261 §17.1.1.3: there is no answer to an ACK
+      if (msg.method !== 'ACK') {
+        const buf = buildReply(msg, rej.status, rej.reason, {
+          toTag: this.tags.tagFor(msg),
+          headers: rej.headers,
+          server: this.cfg.server_signature ? this.serverHeader : undefined,
+        });
+        this.transport.send({ proto: rcv.proto, ip: rcv.srcIp, port: rcv.srcPort }, buf, rcv.socket, rcv.connection);
+      }
+      return;
+    }
+    // An ACK for a reply we sent without state ends here (SER's sl_filter_ACK).
+    if (msg.method === 'ACK' && this.tags.isOurs(msg.to.tag)) return;
+    const ctx = new RequestContext(this, msg, rcv);
+    fixTopVia(ctx);
+    for (const h of this.preScript) if (h.hooks.preScript!(h.state, ctx) === 0) return;
+    const main = this.main;
+    if (!main) return;
+    const r = main(ctx);
+    if (typeof r !== 'number') {
+      r.catch((e: unknown) => {
+        this.stats.scriptErrors++;
+        this.log.err(`script failed on ${msg.method} from ${rcv.srcIp}:${rcv.srcPort}: ${(e as Error).stack ?? e}`);
+      });
+    }
+  }
+
+  /** SER's forward_reply: a response goes to the next Via once ours is removed (RFC 3261 §16.7, §18.2.2). */
+  private onReply(msg: SipMessage, rcv: ReceiveInfo): void {
+    this.stats.responses++;
+    if (!checkResponse(msg)) {
+      this.stats.droppedResponses++;
+      return;
+    }
+    for (const h of this.onResponse) if (h.hooks.onResponse!(h.state, msg, rcv)) return;
+    const vias = msg.vias;
+    const v1 = vias[0]!;
+    // RFC 3261 §18.1.2: a response whose top Via is not ours is discarded
+    if (!this.myself.isMyself(v1.host, v1.port)) {
+      this.stats.droppedResponses++;
+      this.log.dbg(`dropping a response whose top Via (${v1.host}) is not ours`);
+      return;
+    }
+    const v2 = vias[1];
+    if (!v2) {
+      this.stats.droppedResponses++;
+      this.log.dbg('dropping a response with only our Via');
+      return;
+    }
+    const hop = responseHop(v2);
+    const proto = hop.transport === 'udp' ? 'udp' : hop.transport === 'tcp' ? 'tcp' : undefined;
+    if (!proto) {
+      this.stats.droppedResponses++;
+      this.log.warn(`cannot forward a response over ${hop.transport}`);
+      return;
+    }
+    const out = stripFirstVia(msg);
+    const host = hop.host.startsWith('[') ? hop.host.slice(1, -1) : hop.host;
+    const send = (ip: string, port: number) => {
+      if (this.transport.send({ proto, ip, port }, out)) this.stats.fwdResponses++;
+      else this.log.err(`could not forward a response to ${proto}:${ip}:${port}`);
+    };
+    if (ipFamily(host)) {
+      send(host, hop.port ?? 5060);
+      return;
+    }
+    this.resolver.resolve(host, hop.port, proto).then(
+      (t) => (t[0] ? send(t[0].ip, t[0].port) : this.log.err(`response: '${host}' has no address`)),
+      (e: Error) => this.log.err(`response: cannot resolve '${host}': ${e.message}`),
+    );
+  }
+
+  // ---------------------------------------------------------------- replying (Core)
+
+  sendReply(ctx: RequestContext, buf: Buffer): boolean | Promise<boolean> {
+    const rcv = ctx.rcv;
+    if (!this.cfg.reply_to_via || rcv.proto === 'tcp') {
+      // SER's default: back to where the request came from; over TCP, on its connection
+      return this.transport.send({ proto: rcv.proto, ip: rcv.srcIp, port: rcv.srcPort }, buf, rcv.socket, rcv.connection);
+    }
+    const hop = responseHop(ctx.msg.via1);
+    const host = hop.host.startsWith('[') ? hop.host.slice(1, -1) : hop.host;
+    if (ipFamily(host)) return this.transport.send({ proto: rcv.proto, ip: host, port: hop.port ?? 5060 }, buf, rcv.socket);
+    return this.resolver.resolve(host, hop.port, rcv.proto).then(
+      (t) => (t[0] ? this.transport.send({ proto: rcv.proto, ip: t[0].ip, port: t[0].port }, buf, rcv.socket) : false),
+      () => false,
+    );
+  }
+
+  reply(ctx: RequestContext, status: number, reason: string, headers?: readonly string[]): boolean | Promise<boolean> {
+    const msg = ctx.msg;
+    if (msg.method === 'ACK') return false;
+    const buf = buildReply(msg, status, reason, {
+      toTag: this.tags.tagFor(msg),
+      headers,
+      server: this.cfg.server_signature ? this.serverHeader : undefined,
+      warning: this.cfg.sip_warning ? this.warning(ctx) : undefined,
+      viaEdits: ctx.edits,
+    });
+    return this.sendReply(ctx, buf);
+  }
+
+  /** SER's sip_warning header (admin guide Example 3-1). */
+  private warning(ctx: RequestContext): string {
+    let viaCount = 0;
+    try {
+      viaCount = ctx.msg.vias.length;
+    } catch {
+      // counted as 0 if the Vias do not parse
+    }
+    return (
+      `Warning: 392 ${ctx.rcv.socket.hostport} "Noisy feedback tells: pid=${process.pid} req_src_ip=${ctx.rcv.srcIp}` +
+      ` in_uri=${ctx.msg.ruri} out_uri=${ctx.currentUri} via_cnt==${viaCount}"`
+    );
+  }
+}
+
+/**
+ * RFC 3261 §18.2.1 and RFC 3581 §4: note in the top Via where the request really came from,
+ * `received` when the sent-by is not the source address (or rport asks for it), and the
+ * source port in an empty `rport`. Recorded as edits, so both the forwarded request and our
+ * replies carry it.
+ */
+export function fixTopVia(ctx: RequestContext): void {
+  const v = ctx.msg.via1;
+  const src = ctx.rcv.srcIp;
+  const host = v.host.startsWith('[') ? v.host.slice(1, -1) : v.host;
+  const rportEmpty = v.rport === null;
+  const needReceived = rportEmpty || normalizeIp(host) !== src;
+  let rcvdDone = false;
+  for (const p of v.params) {
+    if (p.name === 'received' && needReceived) {
+      ctx.edits.replace(p.start, p.end, `received=${src}`);
+      rcvdDone = true;
+    } else if (p.name === 'rport' && p.value === null) {
+      ctx.edits.replace(p.start, p.end, `rport=${ctx.rcv.srcPort}`);
+    }
+  }
+  if (needReceived && !rcvdDone) ctx.edits.insert(v.end, `;received=${src}`);
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
+  501: 'Not Implemented',
+  505: 'Version Not Supported',
+  513: 'Message Too Large',
+};
+
+function reasonFor(status: number): string {
+  return REASONS[status] ?? 'Bad Request';
+}

@@ -1,0 +1,68 @@
+import { byteString } from '../../sip/edit.js';
+import type { RequestContext } from '../../script/context.js';
+import type { Core } from '../../script/core-api.js';
+import { defineModule, REQUEST_ROUTE, type ActionResult } from '../../script/module-api.js';
+import { errorReply } from '../../script/ser-error.js';
+import { argInt, argString } from '../../script/values.js';
+import { SlStats } from './stats.js';
+
+export interface SlState {
+  readonly core: Core;
+  readonly stats: SlStats;
+}
+
+/**
+ * Reply without keeping state (SER's sl module). For a 3xx reply the destination set goes into
+ * Contact header fields (SER §2.4: redirection), as SER's print_dset() writes it.
+ */
+export function slReply(st: SlState, ctx: RequestContext, status: number, reason: string): ActionResult {
+  if (ctx.msg.method === 'ACK') {
+    // RFC 3261 §17: an ACK is never answered
+    st.core.log.warn("sl_send_reply: I won't send a reply for ACK!!");
+    return -1;
+  }
+  const headers = status >= 300 && status < 400 ? [contactsOf(ctx)] : undefined;
+  const done = (ok: boolean) => {
+    st.stats.count(status, ok);
+    return ok ? 1 : -1;
+  };
+  const sent = st.core.reply(ctx, status, reason, headers);
+  return sent instanceof Promise ? sent.then(done) : done(sent);
+}
+
+function contactsOf(ctx: RequestContext): string {
+  return 'Contact: ' + ctx.destinationSet().map((u) => `<${u}>`).join(', ');
+}
+
+export default defineModule<SlState>({
+  name: 'sl',
+  doc: 'stateless replies (SER sl module)',
+  params: {},
+  functions: {
+    sl_send_reply: {
+      arities: [2],
+      routes: REQUEST_ROUTE,
+      fixup: (args, fx) => {
+        const status = argInt(args, 0, fx, 'status code', 100, 699);
+        const reason = byteString(argString(args, 1));
+        if (/[\r\n]/.test(reason)) throw fx.error(1, 'the reason phrase cannot contain line breaks');
+        return { status, reason };
+      },
+      run: (st, ctx, f) => {
+        const { status, reason } = f as { status: number; reason: string };
+        return slReply(st, ctx, status, reason);
+      },
+      doc: 'sl_send_reply("404", "Not Found"): reply statelessly; a 3xx reply lists the destination set in Contact',
+    },
+    sl_reply_error: {
+      arities: [0],
+      routes: REQUEST_ROUTE,
+      run: (st, ctx) => {
+        const e = errorReply(ctx.prevSerError, 'SL');
+        return slReply(st, ctx, e.status, e.reason);
+      },
+      doc: 'sl_reply_error(): reply with the status and text of the error of the previous action',
+    },
+  },
+  create: (core) => ({ core, stats: new SlStats() }),
+});

@@ -1,0 +1,221 @@
+import { ipFamily, normalizeIp } from '../../util/ip.js';
+import { isLooping, statelessBranch, viaLine, buildForwardedRequest } from '../../sip/proxy/stateless.js';
+import { uriParam } from '../../sip/parser/uri.js';
+import { SipParseError } from '../../sip/parser/errors.js';
+import type { Proto } from '../../sip/transport/socket-info.js';
+import type { Value } from '../ast.js';
+import type { RequestContext } from '../context.js';
+import type { Core } from '../core-api.js';
+import { REQUEST_ROUTE, type ActionResult, type FixupContext, type FunctionSpec } from '../module-api.js';
+import { E_BAD_ADDRESS, E_BAD_URI, E_NO_SOCKET, E_SEND } from '../ser-error.js';
+import { text } from '../values.js';
+
+/** Answer the request ourselves instead of forwarding it; ends the route block like SER's drop. */
+function replyLocally(ctx: RequestContext, status: number, reason: string): ActionResult {
+  const sent = ctx.core.reply(ctx, status, reason);
+  return sent instanceof Promise ? sent.then(() => 0) : 0;
+}
+
+// forward / forward_udp / forward_tcp (stateless relaying, RFC 3261 §16.11) and send / send_tcp
+// (the received bytes as they are, to a third party): SER §6.2 "Message Forwarding".
+
+type HostArg = { kind: 'uri' } | { kind: 'ip'; ip: string } | { kind: 'name'; name: string };
+type PortArg = { kind: 'uri' } | { kind: 'port'; port: number } | { kind: 'none' };
+
+export interface FixedTarget {
+  host: HostArg;
+  port: PortArg;
+}
+
+function fixHost(v: Value, fx: FixupContext): HostArg {
+  const t = text(v).trim();
+  if (v.kind === 'word' && t === 'uri:host') return { kind: 'uri' };
+  const bare = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
+  const ip = normalizeIp(bare);
+  if (ip) return { kind: 'ip', ip };
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(t)) {
+    throw fx.error(0, `'${t}' is not an IP address or a host name`, 'use an IP address, a host name, or uri:host');
+  }
+  return { kind: 'name', name: t.toLowerCase() };
+}
+
+function fixPort(args: readonly Value[], fx: FixupContext): PortArg {
+  if (args.length < 2) return { kind: 'none' };
+  const v = args[1]!;
+  const t = text(v).trim();
+  if (v.kind === 'word' && t === 'uri:port') return { kind: 'uri' };
+  if (!/^\d{1,5}$/.test(t) || Number(t) < 1 || Number(t) > 65535) {
+    throw fx.error(1, `'${t}' is not a port number`, 'use a number 1..65535 or uri:port');
+  }
+  return { kind: 'port', port: Number(t) };
+}
+
+export function fixTarget(args: readonly Value[], fx: FixupContext): FixedTarget {
+  const host = fixHost(args[0]!, fx);
+  const port = fixPort(args, fx);
+  if (port.kind === 'uri' && host.kind !== 'uri') throw fx.error(1, 'uri:port can only go with uri:host');
+  return { host, port };
+}
+
+interface Hop {
+  host: string;
+  port: number | undefined;
+  proto: Proto;
+  secure: boolean;
+}
+
+/** Work out host, port and protocol for this request; undefined (with serError set) on a bad URI. */
+function hopOf(ctx: RequestContext, t: FixedTarget, proto: Proto | undefined): Hop | undefined {
+  if (t.host.kind !== 'uri') {
+    const host = t.host.kind === 'ip' ? t.host.ip : t.host.name;
+    return { host, port: t.port.kind === 'port' ? t.port.port : undefined, proto: proto ?? ctx.rcv.proto, secure: false };
+  }
+  let uri;
+  try {
+    uri = ctx.currentUriParsed();
+  } catch (e) {
+    if (!(e instanceof SipParseError)) throw e;
+    ctx.serError = E_BAD_URI;
+    ctx.core.log.err(`forward: bad uri <${ctx.currentUri}>, dropping packet`);
+    return undefined;
+  }
+  if (uri.scheme !== 'sip' && uri.scheme !== 'sips') {
+    ctx.serError = E_BAD_URI;
+    ctx.core.log.err(`forward: cannot forward to a ${uri.scheme}: URI <${ctx.currentUri}>`);
+    return undefined;
+  }
+  const secure = uri.scheme === 'sips';
+  let p = proto;
+  if (!p) {
+    const tp = uriParam(uri, 'transport');
+    p = typeof tp === 'string' && tp.toLowerCase() === 'tcp' ? 'tcp' : typeof tp === 'string' && tp.toLowerCase() === 'udp' ? 'udp' : ctx.rcv.proto;
+  }
+  if (secure) p = 'tcp';
+  const host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
+  const port = t.port.kind === 'port' ? t.port.port : uri.port;
+  return { host, port, proto: p, secure };
+}
+
+/** Resolve a hop to an address: synchronously for IP literals, through the resolver for names. */
+function resolveHop(core: Core, hop: Hop): { ip: string; port: number } | Promise<{ ip: string; port: number } | undefined> {
+  if (ipFamily(hop.host)) return { ip: hop.host, port: hop.port ?? (hop.secure ? 5061 : 5060) };
+  return core.resolver.resolve(hop.host, hop.port, hop.proto, hop.secure).then(
+    (targets) => (targets[0] ? { ip: targets[0].ip, port: targets[0].port } : undefined),
+    (err: Error) => {
+      core.log.err(`forward: cannot resolve '${hop.host}': ${err.message}`);
+      return undefined;
+    },
+  );
+}
+
+/** SER's forward_request(): stateless relay of the request to `hop`. */
+export function forwardRequest(ctx: RequestContext, t: FixedTarget, proto: Proto | undefined): ActionResult {
+  const core = ctx.core;
+  const msg = ctx.msg;
+  const hop = hopOf(ctx, t, proto);
+  if (!hop) return -1;
+
+  // RFC 3261 §16.6 step 3 (and §16.3 step 3): unless the script handled Max-Forwards (maxfwd),
+  // a request with Max-Forwards 0 is not forwarded but answered 483; else decremented, or added.
+  let maxForwards: 'decrement' | 'add' | undefined;
+  if (!ctx.maxFwdProcessed) {
+    let mf: number | undefined;
+    try {
+      mf = msg.maxForwards;
+    } catch {
+      mf = undefined; // RFC 4475 §3.1.2.4: an overlarge value may be treated as absent
+    }
+    if (mf === 0) return replyLocally(ctx, 483, 'Too Many Hops');
+    maxForwards = mf === undefined ? (msg.header('max-forwards') ? undefined : 'add') : 'decrement';
+  }
+  // RFC 3261 §16.3 step 4: our own Via with this request's loop key: it has looped.
+  if (isLooping(msg, core.myself)) return replyLocally(ctx, 482, 'Loop Detected');
+
+  const dest = resolveHop(core, hop);
+  if (dest instanceof Promise) return dest.then((d) => sendForwarded(ctx, hop, d, maxForwards));
+  return sendForwarded(ctx, hop, dest, maxForwards);
+}
+
+function sendForwarded(
+  ctx: RequestContext,
+  hop: Hop,
+  dest: { ip: string; port: number } | undefined,
+  maxForwards: 'decrement' | 'add' | undefined,
+): number {
+  const core = ctx.core;
+  if (!dest) {
+    ctx.serError = E_BAD_ADDRESS;
+    return -1;
+  }
+  const family = ipFamily(dest.ip) as 4 | 6;
+  const sock = core.transport.pickSocket(hop.proto, family, ctx.rcv.socket);
+  if (!sock) {
+    ctx.serError = E_NO_SOCKET;
+    core.log.err(`forward: no ${hop.proto} socket for IPv${family} destination ${dest.ip}`);
+    return -1;
+  }
+  const buf = buildForwardedRequest(ctx.msg, ctx.edits, {
+    newUri: ctx.newUri,
+    via: viaLine(sock, statelessBranch(ctx.msg)),
+    maxForwards,
+  });
+  if (!core.transport.send({ proto: hop.proto, ip: dest.ip, port: dest.port }, buf, sock)) {
+    ctx.serError = E_SEND;
+    core.log.err(`forward: could not send to ${hop.proto}:${dest.ip}:${dest.port}`);
+    return -1;
+  }
+  core.stats.fwdRequests++;
+  return 1;
+}
+
+/** send / send_tcp: the message exactly as received (SER §6.2), no Via, no edits. */
+export function sendAsIs(ctx: RequestContext, t: FixedTarget, proto: Proto): ActionResult {
+  const hop = hopOf(ctx, t, proto);
+  if (!hop) return -1;
+  const deliver = (dest: { ip: string; port: number } | undefined): number => {
+    if (!dest) {
+      ctx.serError = E_BAD_ADDRESS;
+      return -1;
+    }
+    const family = ipFamily(dest.ip) as 4 | 6;
+    const sock = ctx.core.transport.pickSocket(proto, family, ctx.rcv.socket);
+    if (!sock || !ctx.core.transport.send({ proto, ip: dest.ip, port: dest.port }, ctx.msg.buf, sock)) {
+      ctx.serError = E_SEND;
+      return -1;
+    }
+    return 1;
+  };
+  const dest = resolveHop(ctx.core, hop);
+  return dest instanceof Promise ? dest.then(deliver) : deliver(dest);
+}
+
+const fwdDoc = (p: string) =>
+  `forward(host [, port]) statelessly${p}; host may be uri:host and port uri:port (the current Request-URI's); without a port, SRV then 5060 (RFC 3263)`;
+
+function forwardSpec(proto: Proto | undefined, doc: string): FunctionSpec<Core> {
+  return {
+    arities: [1, 2],
+    routes: REQUEST_ROUTE,
+    fixup: fixTarget,
+    run: (_core, ctx, fixed) => forwardRequest(ctx, fixed as FixedTarget, proto),
+    doc,
+  };
+}
+
+function sendSpec(proto: Proto, doc: string): FunctionSpec<Core> {
+  return {
+    arities: [1, 2],
+    routes: REQUEST_ROUTE,
+    fixup: fixTarget,
+    run: (_core, ctx, fixed) => sendAsIs(ctx, fixed as FixedTarget, proto),
+    doc,
+  };
+}
+
+export const FORWARD_ACTIONS: Record<string, FunctionSpec<Core>> = {
+  forward: forwardSpec(undefined, fwdDoc(' over the transport it came on (or the URI\'s transport parameter)')),
+  forward_udp: forwardSpec('udp', fwdDoc(' over UDP')),
+  forward_tcp: forwardSpec('tcp', fwdDoc(' over TCP')),
+  send: sendSpec('udp', 'send(host [, port]): send the request exactly as received, over UDP'),
+  send_tcp: sendSpec('tcp', 'send_tcp(host [, port]): send the request exactly as received, over TCP'),
+};

@@ -1,0 +1,38 @@
+import type { Value } from './ast.js';
+import type { FixupContext } from './module-api.js';
+
+// Reading constant arguments and option values the way SER's grammar does: module function
+// arguments are usually quoted strings ("10"), core actions take bare numbers and hosts; we
+// accept either where the meaning is clear.
+
+/** The text of a value, quoted or not. */
+export function text(v: Value): string {
+  return v.kind === 'string' ? v.value : v.text;
+}
+
+/** A decimal integer (optionally negative), quoted or not; undefined if it is not one. */
+export function intOf(v: Value): number | undefined {
+  const t = text(v).trim();
+  if (!/^-?\d{1,15}$/.test(t)) return undefined;
+  return Number(t);
+}
+
+export function argInt(args: readonly Value[], i: number, fx: FixupContext, what: string, min = -Infinity, max = Infinity): number {
+  const n = intOf(args[i]!);
+  if (n === undefined) throw fx.error(i, `${what} must be an integer, not '${text(args[i]!)}'`);
+  if (n < min || n > max) throw fx.error(i, `${what} must be between ${min} and ${max}, not ${n}`);
+  return n;
+}
+
+export function argString(args: readonly Value[], i: number): string {
+  return text(args[i]!);
+}
+
+const BOOL_WORDS: Record<string, boolean> = {
+  yes: true, no: false, on: true, off: false, true: true, false: false,
+  enable: true, disable: false, enabled: true, disabled: false, '1': true, '0': false,
+};
+
+export function boolOf(v: Value): boolean | undefined {
+  return BOOL_WORDS[text(v).toLowerCase()];
+}

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { byteString, EditList } from './edit.js';
+
+const buf = Buffer.from('0123456789', 'latin1');
+
+test('no edits returns the original bytes', () => {
+  const e = new EditList();
+  assert.equal(e.apply(buf), buf);
+  assert.equal(e.apply(buf, 4).toString(), '0123');
+});
+
+test('insert, replace and remove apply in offset order whatever the recording order', () => {
+  const e = new EditList();
+  e.replace(7, 9, 'XY');
+  e.insert(0, '<');
+  e.remove(2, 4);
+  e.insert(10, '>');
+  assert.equal(e.apply(buf).toString(), '<01456XY9>');
+});
+
+test('insertions at the same place keep their recording order', () => {
+  const e = new EditList();
+  e.insert(5, 'a');
+  e.insert(5, 'b');
+  assert.equal(e.apply(buf).toString(), '01234ab56789');
+});
+
+test('overlapping deletions never emit or drop a byte twice', () => {
+  const e = new EditList();
+  e.remove(2, 6);
+  e.remove(4, 8);
+  e.replace(3, 5, 'Z');
+  assert.equal(e.apply(buf).toString(), '01Z89');
+});
+
+test('apply with an extra list merges without changing either list', () => {
+  const a = new EditList();
+  a.insert(1, 'a');
+  const b = new EditList();
+  b.insert(1, 'b');
+  assert.equal(a.apply(buf, buf.length, b).toString(), '0ab123456789');
+  assert.equal(a.size, 1);
+  assert.equal(a.apply(buf).toString(), '0a123456789');
+});
+
+test('applyRange applies only the edits inside the range', () => {
+  const e = new EditList();
+  e.insert(1, 'x');
+  e.insert(6, ';received=1.2.3.4');
+  e.replace(7, 8, 'R');
+  assert.equal(e.applyRange(buf, 4, 9), '45;received=1.2.3.46R8');
+});
+
+test('byte strings keep UTF-8 bytes as latin1 characters', () => {
+  assert.equal(byteString('abc'), 'abc');
+  const s = byteString('né');
+  assert.equal(s.length, 3);
+  assert.deepEqual(Buffer.from(s, 'latin1'), Buffer.from('né', 'utf8'));
+});

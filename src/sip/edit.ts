@@ -1,0 +1,97 @@
+// An edit list over the bytes of a received message (SER's "lumps"). The script and the core
+// record insertions, deletions and replacements by offset; the outgoing buffer is built once,
+// from the original bytes, so everything nobody touched leaves exactly as it came
+// (RFC 4475 §1: a proxy must not normalise what it does not understand).
+//
+// Text is carried as "byte strings": JS strings whose char codes are bytes (latin1), the same
+// representation SipMessage.head uses, so header text copied from a message round-trips exactly.
+// Text from the configuration (UTF-8) is converted once with `byteString()`.
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+  seq: number;
+}
+
+export function byteString(utf8Text: string): string {
+  // Fast path: pure ASCII is already its own byte string.
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(utf8Text)) return utf8Text;
+  return Buffer.from(utf8Text, 'utf8').toString('latin1');
+}
+
+export class EditList {
+  private edits: Edit[] = [];
+  // Shared by all lists so that edits from two lists merged in apply() keep their recording order.
+  private static seq = 0;
+
+  get size(): number {
+    return this.edits.length;
+  }
+
+  /** Insert `text` before the byte at `pos`. Insertions at the same place keep their order. */
+  insert(pos: number, text: string): void {
+    this.edits.push({ start: pos, end: pos, text, seq: EditList.seq++ });
+  }
+
+  /** Replace bytes [start, end) with `text`. */
+  replace(start: number, end: number, text: string): void {
+    this.edits.push({ start, end, text, seq: EditList.seq++ });
+  }
+
+  /** Delete bytes [start, end). */
+  remove(start: number, end: number): void {
+    this.edits.push({ start, end, text: '', seq: EditList.seq++ });
+  }
+
+  /** Whether some deletion or replacement already covers [start, end). */
+  touches(start: number, end: number): boolean {
+    for (const e of this.edits) {
+      if (e.end > e.start && e.start < end && start < e.end) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Apply the edits to `buf[0, length)` (default: whole buffer) and append `tail` text.
+   * Overlapping deletions are clipped: the first one recorded wins, later ones only remove
+   * what is still there, so no byte is emitted twice and none is lost twice.
+   */
+  apply(buf: Buffer, length = buf.length, extra?: EditList): Buffer {
+    const edits = extra ? this.edits.concat(extra.edits) : this.edits;
+    if (edits.length === 0) return buf.length === length ? buf : buf.subarray(0, length);
+    edits.sort((a, b) => a.start - b.start || a.seq - b.seq);
+    const parts: Buffer[] = [];
+    let pos = 0;
+    for (const e of edits) {
+      const start = Math.max(e.start, pos);
+      if (start > pos) parts.push(buf.subarray(pos, Math.min(start, length)));
+      if (e.text) parts.push(Buffer.from(e.text, 'latin1'));
+      pos = Math.max(pos, Math.min(e.end, length), start);
+    }
+    if (pos < length) parts.push(buf.subarray(pos, length));
+    return Buffer.concat(parts);
+  }
+
+  /** The bytes [start, end) of `buf` with the edits that fall inside that range, as a byte string. */
+  applyRange(buf: Buffer, start: number, end: number): string {
+    let out = '';
+    let pos = start;
+    const inside = this.edits.filter((e) => e.start >= start && e.end <= end && !(e.start === end && e.end === end));
+    inside.sort((a, b) => a.start - b.start || a.seq - b.seq);
+    for (const e of inside) {
+      const s = Math.max(e.start, pos);
+      if (s > pos) out += buf.toString('latin1', pos, s);
+      out += e.text;
+      pos = Math.max(pos, e.end, s);
+    }
+    if (pos < end) out += buf.toString('latin1', pos, end);
+    return out;
+  }
+
+  /** Drop every edit (revert to the original message). */
+  clear(): void {
+    this.edits = [];
+  }
+}

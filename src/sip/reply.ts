@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import type { EditList } from './edit.js';
+import type { HeaderField, SipMessage } from './parser/message.js';
+
+// Building a response to a received request from its own header lines
+// (RFC 3261 §8.2.6.2: Via, From, To, Call-ID and CSeq are copied; the To gets a tag).
+
+export interface ReplyOptions {
+  /** added to a To without tag for status > 100 (RFC 3261 §8.2.6.2) */
+  toTag?: string;
+  /** extra header lines (byte strings, without CRLF), placed after the copied ones */
+  headers?: readonly string[];
+  /** `Server: ...` line when server_signature is on */
+  server?: string;
+  /** `Warning: ...` line when sip_warning is on */
+  warning?: string;
+  /** the request's edit list: edits inside Via lines (received/rport) are applied to the copies */
+  viaEdits?: EditList;
+  body?: Buffer;
+  contentType?: string;
+}
+
+const COPIED = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
+
+/**
+ * The response to `msg`, copying its Via, From, To, Call-ID and CSeq header lines byte for byte
+ * in their original order. Works on a message whose typed values did not parse (only the header
+ * index is needed), so malformed requests can still be answered with 400.
+ */
+export function buildReply(msg: SipMessage, status: number, reason: string, o: ReplyOptions = {}): Buffer {
+  let out = `SIP/2.0 ${status} ${reason}\r\n`;
+  const head = msg.head;
+  const seen = new Set<string>();
+  for (const h of msg.headers) {
+    const name = h.name;
+    if (!COPIED.has(name)) continue;
+    if (name === 'via') {
+      out += o.viaEdits && o.viaEdits.size ? o.viaEdits.applyRange(msg.buf, h.start, h.end) : head.slice(h.start, h.end);
+      continue;
+    }
+    // one From/To/Call-ID/CSeq only (a request with several was rejected, but be safe)
+    if (seen.has(name)) continue;
+    seen.add(name);
+    if (name === 'to' && o.toTag && status > 100) {
+      out += toWithTag(msg, h, o.toTag);
+      continue;
+    }
+    out += head.slice(h.start, h.end);
+  }
+  if (!out.endsWith('\n')) out += '\r\n';
+  if (o.headers) for (const line of o.headers) out += line + '\r\n';
+  if (o.server) out += o.server + '\r\n';
+  if (o.body && o.body.length) {
+    if (o.contentType) out += `Content-Type: ${o.contentType}\r\n`;
+    out += `Content-Length: ${o.body.length}\r\n`;
+  } else {
+    out += 'Content-Length: 0\r\n';
+  }
+  if (o.warning) out += o.warning + '\r\n';
+  out += '\r\n';
+  const headBuf = Buffer.from(out, 'latin1');
+  return o.body && o.body.length ? Buffer.concat([headBuf, o.body]) : headBuf;
+}
+
+/** The To header line with `;tag=` appended to its value, unless it already has a tag. */
+function toWithTag(msg: SipMessage, h: HeaderField, tag: string): string {
+  const head = msg.head;
+  let hasTag = false;
+  try {
+    hasTag = msg.to.tag !== undefined;
+  } catch {
+    // an unparsable To: copy it as it is
+    return head.slice(h.start, h.end);
+  }
+  if (hasTag) return head.slice(h.start, h.end);
+  return head.slice(h.start, h.valueEnd) + ';tag=' + tag + head.slice(h.valueEnd, h.end);
+}
+
+/**
+ * To-tags for responses we send without keeping state. They are derived from the request so that
+ * a retransmission gets the same tag (RFC 3261 §8.2.6.2 asks the same tag for the same request),
+ * and they start with a per-server prefix so the ACK for such a reply is recognised and absorbed
+ * (SER's sl_filter_ACK).
+ */
+export class LocalTags {
+  readonly prefix: string;
+
+  constructor(seed: string) {
+    this.prefix = createHash('md5').update('SER-stateless' + seed).digest('hex');
+  }
+
+  tagFor(msg: SipMessage): string {
+    let branch = '';
+    let host = '';
+    let fromTag = '';
+    let cseq = '';
+    try {
+      const v = msg.via1;
+      branch = v.branch ?? '';
+      host = v.host;
+      fromTag = msg.from.tag ?? '';
+      cseq = String(msg.cseq.seq);
+    } catch {
+      // malformed request: the tag only needs to be stable for the same bytes
+    }
+    return this.prefix + '-' + fnv1a(branch, host, fromTag, cseq, callIdOrEmpty(msg));
+  }
+
+  /** Whether a To-tag is one of ours. */
+  isOurs(tag: string | undefined): boolean {
+    return tag !== undefined && tag.length > this.prefix.length && tag.startsWith(this.prefix);
+  }
+}
+
+function callIdOrEmpty(msg: SipMessage): string {
+  try {
+    return msg.callId;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * 32-bit FNV-1a of the given strings (each followed by a separator) as 8 hex digits: cheap and
+ * good enough for a tag suffix. Hashing the parts one by one avoids building a joined string.
+ */
+export function fnv1a(...parts: string[]): string {
+  let h = 0x811c9dc5;
+  for (const s of parts) {
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    h ^= 0x7c;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
