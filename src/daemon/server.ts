@@ -358,24 +358,30 @@ export class SipServer implements Core {
 /**
  * RFC 3261 §18.2.1 and RFC 3581 §4: note in the top Via where the request really came from,
  * `received` when the sent-by is not the source address (or rport asks for it), and the
- * source port in an empty `rport`. Recorded as edits, so both the forwarded request and our
- * replies carry it.
+ * source port in an empty `rport`. Over TCP both are always written: a stateless proxy has no
+ * transaction to remember the connection by, so the response finds it again through them
+ * (RFC 3261 §18.2.2 wants the response on that connection). Recorded as edits, so both the
+ * forwarded request and our replies carry them.
  */
 export function fixTopVia(ctx: RequestContext): void {
   const v = ctx.msg.via1;
   const src = ctx.rcv.srcIp;
+  const stream = ctx.rcv.proto === 'tcp';
   const host = v.host.startsWith('[') ? v.host.slice(1, -1) : v.host;
   const rportEmpty = v.rport === null;
-  const needReceived = rportEmpty || normalizeIp(host) !== src;
+  const needReceived = stream || rportEmpty || normalizeIp(host) !== src;
   let rcvdDone = false;
+  let rportDone = false;
   for (const p of v.params) {
     if (p.name === 'received' && needReceived) {
       ctx.edits.replace(p.start, p.end, `received=${src}`);
       rcvdDone = true;
-    } else if (p.name === 'rport' && p.value === null) {
+    } else if (p.name === 'rport' && (p.value === null || stream)) {
       ctx.edits.replace(p.start, p.end, `rport=${ctx.rcv.srcPort}`);
+      rportDone = true;
     }
   }
+  if (stream && !rportDone) ctx.edits.insert(v.end, `;rport=${ctx.rcv.srcPort}`);
   if (needReceived && !rcvdDone) ctx.edits.insert(v.end, `;received=${src}`);
 }
 

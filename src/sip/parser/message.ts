@@ -52,9 +52,10 @@ const RR_OPTS: NameAddrOptions = { code: 'E_RECORD_ROUTE', multi: true, brackets
 /**
  * Index the header fields of s from pos (RFC 3261 §7.3). Returns the offset after the empty line,
  * NEED_MORE if s ended first and is not the whole message, or s.length when it is the whole
- * datagram and ended right after a complete header line with no empty line (liberal reading).
+ * datagram and ended right after a complete header line with no empty line (liberal reading;
+ * a stream message always has its empty line, frameStream found it).
  */
-function scanHeaders(s: string, b: Uint8Array, pos: number, complete: boolean, out: HeaderField[]): number {
+function scanHeaders(s: string, b: Uint8Array, pos: number, complete: boolean, datagram: boolean, out: HeaderField[]): number {
   // Per-byte reads go to the bytes (typed-array loads are cheaper than charCodeAt); searches and
   // slices go to the latin1 string. Both have the same offsets.
   const len = s.length;
@@ -63,7 +64,7 @@ function scanHeaders(s: string, b: Uint8Array, pos: number, complete: boolean, o
     if (pos >= len) {
       // RFC 3261 §7: the empty line is mandatory. A datagram that ends right after a complete
       // header line has told us all there is, so accept it as a message without a body.
-      if (complete && out.length > 0) return len;
+      if (complete && datagram && out.length > 0) return len;
       if (complete) throw new SipParseError('E_HEAD', 'message ends before the empty line');
       return NEED_MORE;
     }
@@ -190,7 +191,7 @@ export class SipMessage {
       if (nl >= 0) {
         lineEnd = nl > lineStart && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         headers.length = 0;
-        bodyStart = scanHeaders(s, buf, nl + 1, complete, headers);
+        bodyStart = scanHeaders(s, buf, nl + 1, complete, framing === 'datagram', headers);
       } else if (complete) {
         throw new SipParseError('E_FIRST_LINE', lineStart >= len ? 'empty message' : 'message ends inside the start line');
       }
