@@ -154,8 +154,8 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
   }
 
   let pool: WorkerPool | undefined;
-  if (cfg.fork && cfg.children > 1) {
-    pool = await startWorkers(server, cfg.children - 1, log);
+  if (cfg.workers > 1) {
+    pool = await startWorkers(server, cfg.workers - 1, log);
   }
 
   if (cfg.group) process.setgid?.(cfg.group);

@@ -30,6 +30,7 @@ export interface CoreConfig {
   rev_dns: boolean;
   maxbuffer: number;
   children: number;
+  workers: number;
   check_via: boolean;
   syn_branch: boolean;
   memlog: number;
@@ -70,6 +71,7 @@ export function defaultCoreConfig(): CoreConfig {
     rev_dns: false,
     maxbuffer: 256 * 1024,
     children: 8,
+    workers: 1,
     check_via: false,
     syn_branch: true,
     memlog: 4,

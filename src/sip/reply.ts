@@ -21,6 +21,7 @@ export interface ReplyOptions {
 }
 
 const COPIED = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
+const TAG_FIELDS = ['via', 'from', 'call-id', 'cseq'];
 
 /**
  * The response to `msg`, copying its Via, From, To, Call-ID and CSeq header lines byte for byte
@@ -90,49 +91,21 @@ export class LocalTags {
   }
 
   tagFor(msg: SipMessage): string {
-    let branch = '';
-    let host = '';
-    let fromTag = '';
-    let cseq = '';
-    try {
-      const v = msg.via1;
-      branch = v.branch ?? '';
-      host = v.host;
-      fromTag = msg.from.tag ?? '';
-      cseq = String(msg.cseq.seq);
-    } catch {
-      // malformed request: the tag only needs to be stable for the same bytes
+    // The bytes of the first Via, From, Call-ID and CSeq fields: equal for a retransmission,
+    // different for another request; read straight from the buffer, nothing to parse.
+    const b = msg.buf;
+    let h = 0x811c9dc5;
+    for (const name of TAG_FIELDS) {
+      const f = msg.header(name);
+      if (!f) continue;
+      for (let i = f.valueStart; i < f.valueEnd; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+      h = Math.imul(h ^ 0x7c, 0x01000193);
     }
-    return this.prefix + '-' + fnv1a(branch, host, fromTag, cseq, callIdOrEmpty(msg));
+    return this.prefix + '-' + (h >>> 0).toString(16).padStart(8, '0');
   }
 
   /** Whether a To-tag is one of ours. */
   isOurs(tag: string | undefined): boolean {
     return tag !== undefined && tag.length > this.prefix.length && tag.startsWith(this.prefix);
   }
-}
-
-function callIdOrEmpty(msg: SipMessage): string {
-  try {
-    return msg.callId;
-  } catch {
-    return '';
-  }
-}
-
-/**
- * 32-bit FNV-1a of the given strings (each followed by a separator) as 8 hex digits: cheap and
- * good enough for a tag suffix. Hashing the parts one by one avoids building a joined string.
- */
-export function fnv1a(...parts: string[]): string {
-  let h = 0x811c9dc5;
-  for (const s of parts) {
-    for (let i = 0; i < s.length; i++) {
-      h ^= s.charCodeAt(i);
-      h = Math.imul(h, 0x01000193);
-    }
-    h ^= 0x7c;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }

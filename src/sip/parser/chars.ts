@@ -67,17 +67,6 @@ export function skipLws(b: Uint8Array, p: number, end: number): number {
   return p;
 }
 
-/** End of a run of chars of class `flag` starting at p. */
-export function scanClass(b: Uint8Array, p: number, end: number, flag: number): number {
-  while (p < end && (CHARS[b[p]] & flag) !== 0) p++;
-  return p;
-}
-
-/** The bytes of a latin1 byte string (for parsing text that did not come from a message buffer). */
-export function bytesOf(s: string): Buffer {
-  return Buffer.from(s, 'latin1');
-}
-
 export function isLwsChar(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10;
 }

@@ -13,23 +13,25 @@ export type Frame =
   | { kind: 'error'; error: SipParseError };
 
 const INCOMPLETE: Frame = { kind: 'incomplete' };
-/** Bytes decoded first when looking for the end of the head: enough for nearly every message. */
-const FIRST_WINDOW = 2048;
+const LF_CRLF = Buffer.from('\n\r\n', 'latin1');
+const LF_LF = Buffer.from('\n\n', 'latin1');
 
 function error(code: string, text: string, status = 400): Frame {
   return { kind: 'error', error: new SipParseError(code, text, status) };
 }
 
-/** Offset after the empty line ending the head in s (CRLF or, liberally, bare LF line ends), or -1. */
-export function findHeadEnd(s: string, from: number): number {
-  let i = s.indexOf('\n', from);
-  while (i >= 0) {
-    const c = s.charCodeAt(i + 1);
-    if (c === 10) return i + 2;
-    if (c === 13 && s.charCodeAt(i + 2) === 10) return i + 3;
-    i = s.indexOf('\n', i + 1);
-  }
-  return -1;
+/**
+ * Offset after the empty line ending the head in buf[start, limit) (CRLF or, liberally, bare LF
+ * line ends), or -1. Native searches, nothing decoded: a stream trickling in byte by byte has
+ * frameStream called once per chunk, so this must stay cheap however large the pending head is.
+ */
+function findHeadEndIn(buf: Buffer, start: number, limit: number): number {
+  const view = buf.subarray(start, limit);
+  const a = view.indexOf(LF_CRLF); // "\r\n\r\n", or a bare LF followed by CRLF
+  // "\n\n" (bare LF ends) only counts if it comes first; search no further than needed
+  const b = (a >= 0 ? view.subarray(0, a + 2) : view).indexOf(LF_LF);
+  if (b >= 0) return start + b + 2;
+  return a >= 0 ? start + a + 3 : -1;
 }
 
 /** Is s[a, b) "content-length" or "l", case-insensitive (RFC 3261 §7.3.1, §7.3.3)? */
@@ -42,8 +44,9 @@ function isContentLengthName(s: string, a: number, b: number): boolean {
 }
 
 /**
- * The Content-Length of the head s[0, headEnd) (= buf[start, start + headEnd)): -1 if there is none; throws SipParseError on a
- * malformed or conflicting one (RFC 4475 §3.1.2.3 ncl, §3.3.9 mcl01).
+ * The Content-Length of the head s[0, headEnd) (the bytes buf[start, start + headEnd)): -1 if
+ * there is none; throws SipParseError on a malformed or conflicting one (RFC 4475 §3.1.2.3 ncl,
+ * §3.3.9 mcl01).
  */
 function headContentLength(s: string, buf: Buffer, start: number, headEnd: number): number {
   let cl = -1;
@@ -96,16 +99,12 @@ export function frameStream(buf: Buffer, offset: number, maxSize: number): Frame
   }
   if (start >= len) return INCOMPLETE;
   const headCap = Math.min(maxSize, MAX_HEAD);
-  const limit = Math.min(len, start + headCap);
-  let s = buf.toString('latin1', start, Math.min(limit, start + FIRST_WINDOW));
-  let headLen = findHeadEnd(s, 0);
-  if (headLen < 0 && start + s.length < limit) {
-    s = buf.toString('latin1', start, limit);
-    headLen = findHeadEnd(s, 0);
-  }
-  if (headLen < 0) {
+  const end0 = findHeadEndIn(buf, start, Math.min(len, start + headCap));
+  if (end0 < 0) {
     return len - start >= headCap ? error('E_TOO_LARGE', 'message head larger than the maximum size', 513) : INCOMPLETE;
   }
+  const headLen = end0 - start;
+  const s = buf.toString('latin1', start, end0);
   let cl: number;
   try {
     cl = headContentLength(s, buf, start, headLen);

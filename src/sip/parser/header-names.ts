@@ -1,10 +1,8 @@
 // Canonical header names: lower-case long form. Header names are case-insensitive
 // (RFC 3261 §7.3.1) and many have a compact form (RFC 3261 §7.3.3 and the RFCs that register
-// them). The head scanner looks the name up as written in a Map holding the usual spellings
-// (RFC style, lower case, upper case, Title-Case), so a known name costs one native hash lookup
-// and no per-character JS work; only other spellings pay for a toLowerCase.
-
-import { CHARS, C_TOKEN } from './chars.js';
+// them). The head scanner hashes the name while it checks the token characters anyway and
+// compares it with the few known names in that hash bucket (canonicalName); other callers use
+// canonicalHeaderName, a Map lookup of the usual spellings.
 
 /** Compact form -> long name (IANA "SIP Parameters", Header Fields registry). */
 export const COMPACT_FORMS: Readonly<Record<string, string>> = {
@@ -74,18 +72,6 @@ for (const [k, v] of Object.entries(COMPACT_FORMS)) {
   byName.set(k.toUpperCase(), canon);
 }
 
-/** The canonical name when `name` is a known header name in one of its usual spellings. */
-export function knownHeaderName(name: string): string | undefined {
-  return byName.get(name);
-}
-
-/** Is s[a, b) a non-empty token (RFC 3261 §25.1)? */
-export function isToken(s: string, a: number, b: number): boolean {
-  if (a >= b) return false;
-  for (let i = a; i < b; i++) if ((CHARS[s.charCodeAt(i)] & C_TOKEN) === 0) return false;
-  return true;
-}
-
 /** Canonical name of the header name `name` (any case, compact or long form). */
 export function canonicalHeaderName(name: string): string {
   const known = byName.get(name);
@@ -114,7 +100,7 @@ const table: Entry[][] = [];
 for (let i = 0; i < BUCKETS; i++) table.push([]);
 
 /** The hash the head scanner computes incrementally: h = h * 31 + (c | 0x20), 32-bit. */
-export function hashStep(h: number, c: number): number {
+function hashStep(h: number, c: number): number {
   return (Math.imul(h, 31) + (c | 0x20)) | 0;
 }
 

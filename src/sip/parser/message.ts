@@ -3,7 +3,9 @@
 // Parsing is lazy, for speed: parseMessage reads the start line and indexes the header fields
 // (name + offsets), nothing more. Typed values (Via, CSeq, From, ...) are parsed the first time
 // they are asked for and cached. The head is kept as a latin1 string, so every offset into it is
-// also an offset into the bytes, and text copied out of it round-trips byte for byte.
+// also an offset into the bytes, and text copied out of it round-trips byte for byte. Scanners
+// read single bytes from the Buffer (cheaper in V8 than charCodeAt) and search and slice the
+// string (native indexOf).
 
 import { CHARS, C_TOKEN, isLwsChar } from './chars.js';
 import { parseCSeq, type CSeq } from './cseq.js';
@@ -13,7 +15,7 @@ import { MAX_HEAD, MAX_HEADERS } from './limits.js';
 import { parseNameAddrField, type Contact, type NameAddr, type NameAddrOptions } from './name-addr.js';
 import { parseContentLength, parseMaxForwards } from './scalars.js';
 import { parseStartLine } from './start-line.js';
-import { parseUri, type SipUri } from './uri.js';
+import { parseUriBytes, type SipUri } from './uri.js';
 import { parseViaField, type Via } from './via.js';
 
 export { frameStream, type Frame } from './frame.js';
@@ -38,7 +40,7 @@ export interface HeaderField {
   readonly folded?: boolean;
 }
 
-/** Thrown internally when the decoded window ended before the head did. */
+/** scanHeaders' answer when the decoded window ended before the head did. */
 const NEED_MORE = -1;
 /** Bytes decoded on the first attempt: the whole of nearly every datagram. */
 const FIRST_WINDOW = 4096;
@@ -141,8 +143,7 @@ export class SipMessage {
   readonly isRequest: boolean;
   /** requests: as written ('' for responses) */
   readonly method: string;
-  /** requests: Request-URI text */
-  readonly ruri: string;
+  private _ruri: string | undefined = undefined;
   readonly ruriStart: number;
   readonly ruriEnd: number;
   /** as written; 'SIP/2.0' normally */
@@ -190,7 +191,7 @@ export class SipMessage {
       const nl = s.indexOf('\n', lineStart);
       if (nl >= 0) {
         lineEnd = nl > lineStart && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        headers.length = 0;
+        if (headers.length > 0) headers.length = 0; // a second, longer window
         bodyStart = scanHeaders(s, buf, nl + 1, complete, framing === 'datagram', headers);
       } else if (complete) {
         throw new SipParseError('E_FIRST_LINE', lineStart >= len ? 'empty message' : 'message ends inside the start line');
@@ -208,7 +209,6 @@ export class SipMessage {
     this.head = head;
     this.isRequest = sl.isRequest;
     this.method = sl.method;
-    this.ruri = sl.isRequest ? s.slice(sl.ruriStart, sl.ruriEnd) : '';
     this.ruriStart = sl.ruriStart;
     this.ruriEnd = sl.ruriEnd;
     this.version = sl.version;
@@ -255,11 +255,17 @@ export class SipMessage {
     }
   }
 
+  /** requests: Request-URI text ('' for responses) */
+  get ruri(): string {
+    // decoded from the bytes on demand: a fresh flat string is cheaper to scan than a slice of head
+    return (this._ruri ??= this.isRequest ? this.buf.toString('latin1', this.ruriStart, this.ruriEnd) : '');
+  }
+
   get body(): Buffer {
     return (this._body ??= this.buf.subarray(this.bodyStart));
   }
 
-  /** First field with that canonical (lower-case long) name. */
+  /** First field with that canonical name (lower-case long form: 'call-id', not 'Call-ID' or 'i'). */
   header(name: string): HeaderField | undefined {
     const hs = this.headers;
     for (let i = 0; i < hs.length; i++) if (hs[i].name === name) return hs[i];
@@ -338,12 +344,12 @@ export class SipMessage {
     const h = this.header('call-id');
     if (h === undefined) throw new SipParseError('E_CALL_ID', 'no Call-ID header field');
     if (h.valueStart >= h.valueEnd) throw new SipParseError('E_CALL_ID', 'empty Call-ID');
-    const s = this.head;
+    const b = this.buf;
     for (let i = h.valueStart; i < h.valueEnd; i++) {
-      const c = s.charCodeAt(i);
+      const c = b[i];
       if (c <= 32 || c === 127) throw new SipParseError('E_CALL_ID', 'whitespace or control character in Call-ID');
     }
-    return (this._callId = s.slice(h.valueStart, h.valueEnd));
+    return (this._callId = this.head.slice(h.valueStart, h.valueEnd));
   }
 
   get from(): NameAddr {
@@ -417,7 +423,7 @@ export class SipMessage {
   get uri(): SipUri {
     if (this._uri !== undefined) return this._uri;
     if (!this.isRequest) throw new SipParseError('E_URI', 'a response has no Request-URI');
-    return (this._uri = parseUri(this.ruri));
+    return (this._uri = parseUriBytes(this.buf, this.ruriStart, this.ruriEnd, this.ruri));
   }
 }
 

@@ -37,11 +37,17 @@ export function parseParams(s: string, b: Uint8Array, p: number, end: number, ou
     if (q >= end || b[q] !== 59) return p;
     q = skipLws(b, q + 1, end);
     const ns = q;
-    while (q < end && (CHARS[b[q]] & C_TOKEN) !== 0) q++;
+    let upper = false;
+    for (; q < end; q++) {
+      const c = b[q];
+      if ((CHARS[c] & C_TOKEN) === 0) break;
+      if (c >= 65 && c <= 90) upper = true;
+    }
     // RFC 4475 §3.1.2.1 (badinv01): ";;" is an empty parameter, not something to skip.
     if (q === ns) throw new SipParseError(code, 'empty or malformed parameter');
     if (out.length >= MAX_PARAMS) throw new SipParseError(code, 'too many parameters');
-    const name = s.slice(ns, q).toLowerCase();
+    // names are case-insensitive (RFC 3261 §7.3.1); lower-casing only when needed saves a call
+    const name = upper ? s.slice(ns, q).toLowerCase() : s.slice(ns, q);
     let value: string | null = null;
     let pe = q;
     const r = skipLws(b, q, end);

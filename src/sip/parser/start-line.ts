@@ -39,23 +39,22 @@ function isSipVersion(bytes: Uint8Array, a: number, b: number): boolean {
   return i > d1 && i === b;
 }
 
-function version(s: string, a: number, b: number): string {
+function version(s: string, bytes: Uint8Array, a: number, b: number): string {
   // The usual spelling costs no allocation.
-  return b - a === 7 && s.startsWith('SIP/2.0', a) ? 'SIP/2.0' : s.slice(a, b);
-}
-
-const METHODS = ['INVITE', 'ACK', 'OPTIONS', 'BYE', 'CANCEL', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'UPDATE', 'MESSAGE', 'REFER', 'PUBLISH', 'INFO'];
-
-function method(s: string, a: number, b: number): string {
-  const n = b - a;
-  for (let i = 0; i < METHODS.length; i++) {
-    const m = METHODS[i];
-    if (m.length === n && s.startsWith(m, a)) return m;
+  if (
+    b - a === 7 &&
+    bytes[a] === 83 && // S
+    bytes[a + 1] === 73 && // I
+    bytes[a + 2] === 80 && // P
+    bytes[a + 4] === 50 && // 2
+    bytes[a + 6] === 48 // 0
+  ) {
+    return 'SIP/2.0'; // '/' and '.' were checked by isSipVersion
   }
   return s.slice(a, b);
 }
 
-/** Parse the start line s[a, b) (bytes: the same as bytes; b excludes the CRLF / LF). */
+/** Parse the start line s[a, b) (bytes: the same text as bytes; b excludes the CRLF / LF). */
 export function parseStartLine(s: string, bytes: Uint8Array, a: number, b: number): StartLine {
   // The caller has split lines at LF and refused any CR not followed by LF, so neither occurs here.
   // A Method is a token and '/' is not a token char, so "SIP/" can only start a Status-Line.
@@ -76,7 +75,8 @@ export function parseStartLine(s: string, bytes: Uint8Array, a: number, b: numbe
   let e = b;
   while (e > methodEnd && bytes[e - 1] === 32) e--;
   if (e < b) strict = false; // RFC 4475 §3.1.2.10 trws
-  const lastSp = s.lastIndexOf(' ', e - 1);
+  let lastSp = e - 1;
+  while (lastSp > methodEnd && bytes[lastSp] !== 32) lastSp--;
   if (lastSp <= methodEnd) throw new SipParseError(E, 'Request-Line without Request-URI or SIP-Version');
   let rs = methodEnd + 1;
   let re = lastSp;
@@ -89,10 +89,10 @@ export function parseStartLine(s: string, bytes: Uint8Array, a: number, b: numbe
   }
   return {
     isRequest: true,
-    method: method(s, a, methodEnd),
+    method: s.slice(a, methodEnd),
     ruriStart: rs,
     ruriEnd: re,
-    version: version(s, lastSp + 1, e),
+    version: version(s, bytes, lastSp + 1, e),
     status: 0,
     reason: '',
     strict,
@@ -103,7 +103,7 @@ function parseStatusLine(s: string, bytes: Uint8Array, a: number, b: number): St
   let p = a;
   while (p < b && bytes[p] !== 32) p++;
   if (!isSipVersion(bytes, a, p)) throw new SipParseError(E, 'malformed SIP-Version in Status-Line');
-  const ver = version(s, a, p);
+  const ver = version(s, bytes, a, p);
   if (p >= b) throw new SipParseError(E, 'Status-Line without Status-Code');
   p++;
   const d0 = p;

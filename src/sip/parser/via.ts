@@ -76,21 +76,37 @@ export function parseViaField(s: string, b: Uint8Array, h: HeaderField, out: Via
   for (;;) {
     if (out.length >= MAX_VIAS) throw new SipParseError(E, 'too many Via values');
     const start = p;
-    const n1 = token(b, p, end);
-    const v0 = slash(b, n1, end);
-    const v1 = token(b, v0, end);
-    const t0 = slash(b, v1, end);
+    let protocol = 'SIP/2.0';
+    let t0: number;
+    if (
+      // fast path for the spelling everybody sends
+      p + 8 <= end &&
+      b[p] === 83 && // S
+      b[p + 1] === 73 && // I
+      b[p + 2] === 80 && // P
+      b[p + 3] === 47 && // /
+      b[p + 4] === 50 && // 2
+      b[p + 5] === 46 && // .
+      b[p + 6] === 48 && // 0
+      b[p + 7] === 47 // /
+    ) {
+      t0 = skipLws(b, p + 8, end);
+    } else {
+      const n1 = token(b, p, end);
+      const v0 = slash(b, n1, end);
+      const v1 = token(b, v0, end);
+      t0 = slash(b, v1, end);
+      if (!(eqUpper(b, start, n1, 'SIP') && v1 - v0 === 3 && b[v0] === 50 && b[v0 + 1] === 46 && b[v0 + 2] === 48)) {
+        protocol = s.slice(start, n1).toUpperCase() + '/' + s.slice(v0, v1);
+      }
+    }
     const t1 = token(b, t0, end);
-    const protocol =
-      eqUpper(b, start, n1, 'SIP') && v1 - v0 === 3 && b[v0] === 50 && b[v0 + 1] === 46 && b[v0 + 2] === 48
-        ? 'SIP/2.0'
-        : s.slice(start, n1).toUpperCase() + '/' + s.slice(v0, v1);
     const transport = transportName(s, b, t0, t1);
     // sent-protocol LWS sent-by: the LWS is required.
     if (t1 >= end || !isLwsChar(b[t1])) throw new SipParseError(E, 'missing sent-by');
     const hs = skipLws(b, t1, end);
-    const he = scanHost(s, hs, end);
-    if (!isHost(s, hs, he)) throw new SipParseError(E, 'bad sent-by host');
+    const he = scanHost(b, hs, end);
+    if (!isHost(b, hs, he)) throw new SipParseError(E, 'bad sent-by host');
     const host = s.slice(hs, he);
     let port: number | undefined;
     let last = he;
@@ -99,7 +115,7 @@ export function parseViaField(s: string, b: Uint8Array, h: HeaderField, out: Via
       const ps = skipLws(b, c + 1, end);
       let pe = ps;
       while (pe < end && isDigit(b[pe])) pe++;
-      port = parsePort(s, ps, pe, E);
+      port = parsePort(b, ps, pe, E);
       last = pe;
     }
     const params: Param[] = [];
