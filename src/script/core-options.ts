@@ -147,7 +147,7 @@ export interface OptionInfo {
 
 export const CORE_OPTIONS: Record<string, OptionInfo> = {
   debug: { set: int('debug', -3, 9), doc: 'log level 0..9: messages with a level <= debug are logged (cmd line: -d)' },
-  fork: { set: bool('fork'), doc: 'yes: run in the background with worker processes; no: one process in the foreground' },
+  fork: { set: bool('fork'), doc: 'yes (default): go to the background like a daemon, unless -D; no: stay in the foreground' },
   log_stderror: { set: bool('log_stderror'), doc: 'yes: log to standard error instead of syslog (cmd line: -E)' },
   log_facility: { set: facility, doc: 'syslog facility, e.g. LOG_DAEMON (default), LOG_LOCAL0' },
   listen: { set: listen, doc: 'address to listen on: [udp:|tcp:]ip-or-name[:port]; repeat for several (cmd line: -l)' },
@@ -177,7 +177,7 @@ export const CORE_OPTIONS: Record<string, OptionInfo> = {
   advertised_address: { set: str('advertised_address'), doc: 'address to put in our Via instead of the listening one (NAT)' },
   advertised_port: { set: int('advertised_port', 1, 65535), doc: 'port to put in our Via instead of the listening one' },
   disable_tcp: { set: bool('disable_tcp'), doc: 'yes: listen on UDP only' },
-  tcp_children: { set: int('tcp_children', 0, 256), doc: 'accepted; TCP is served by the same workers as UDP', inert: true },
+  tcp_children: { set: int('tcp_children', 0, 256), doc: 'accepted; TCP is served by the same event loop as UDP', inert: true },
   tcp_connection_lifetime: { set: int('tcp_connection_lifetime', 1, 86400), doc: 'seconds an idle TCP connection stays open (default 120)' },
   tcp_connect_timeout: { set: int('tcp_connect_timeout', 1, 600), doc: 'seconds to wait for an outgoing TCP connection (default 10)' },
   tcp_send_timeout: { set: int('tcp_send_timeout', 1, 600), doc: 'accepted; writes are buffered by the OS', inert: true },

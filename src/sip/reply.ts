@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EditList } from './edit.js';
-import type { HeaderField, SipMessage } from './parser/message.js';
+import type { SipMessage } from './parser/message.js';
 
 // Building a response to a received request from its own header lines
 // (RFC 3261 §8.2.6.2: Via, From, To, Call-ID and CSeq are copied; the To gets a tag).
@@ -20,8 +20,10 @@ export interface ReplyOptions {
   contentType?: string;
 }
 
-const COPIED = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
-const TAG_FIELDS = ['via', 'from', 'call-id', 'cseq'];
+// Copied header fields; Via (0) every time, the others once (a bit each).
+const TO = 2;
+const COPIED: Readonly<Record<string, number>> = { via: 0, from: 1, to: TO, 'call-id': 4, cseq: 8 };
+const TAG_FIELDS = ['via', 'call-id', 'cseq'];
 
 /**
  * The response to `msg`, copying its Via, From, To, Call-ID and CSeq header lines byte for byte
@@ -29,52 +31,49 @@ const TAG_FIELDS = ['via', 'from', 'call-id', 'cseq'];
  * index is needed), so malformed requests can still be answered with 400.
  */
 export function buildReply(msg: SipMessage, status: number, reason: string, o: ReplyOptions = {}): Buffer {
-  let out = `SIP/2.0 ${status} ${reason}\r\n`;
+  // One string, converted once: cheaper than many small buffer writes.
   const head = msg.head;
-  const seen = new Set<string>();
+  let out = `SIP/2.0 ${status} ${reason}\r\n`;
+  const edits = o.viaEdits && o.viaEdits.size ? o.viaEdits : undefined;
+  // one From/To/Call-ID/CSeq only (a request with several was rejected, but be safe)
+  let seen = 0;
   for (const h of msg.headers) {
-    const name = h.name;
-    if (!COPIED.has(name)) continue;
-    if (name === 'via') {
-      out += o.viaEdits && o.viaEdits.size ? o.viaEdits.applyRange(msg.buf, h.start, h.end) : head.slice(h.start, h.end);
+    const bit = COPIED[h.name];
+    if (bit === undefined) continue;
+    if (bit === 0) {
+      out += edits ? edits.applyRange(msg.buf, h.start, h.end) : head.slice(h.start, h.end);
       continue;
     }
-    // one From/To/Call-ID/CSeq only (a request with several was rejected, but be safe)
-    if (seen.has(name)) continue;
-    seen.add(name);
-    if (name === 'to' && o.toTag && status > 100) {
-      out += toWithTag(msg, h, o.toTag);
-      continue;
+    if (seen & bit) continue;
+    seen |= bit;
+    if (bit === TO && o.toTag && status > 100 && !hasTag(msg)) {
+      out += head.slice(h.start, h.valueEnd) + ';tag=' + o.toTag + head.slice(h.valueEnd, h.end);
+    } else {
+      out += head.slice(h.start, h.end);
     }
-    out += head.slice(h.start, h.end);
   }
-  if (!out.endsWith('\n')) out += '\r\n';
   if (o.headers) for (const line of o.headers) out += line + '\r\n';
   if (o.server) out += o.server + '\r\n';
-  if (o.body && o.body.length) {
+  const body = o.body && o.body.length ? o.body : undefined;
+  if (body) {
     if (o.contentType) out += `Content-Type: ${o.contentType}\r\n`;
-    out += `Content-Length: ${o.body.length}\r\n`;
+    out += `Content-Length: ${body.length}\r\n`;
   } else {
     out += 'Content-Length: 0\r\n';
   }
   if (o.warning) out += o.warning + '\r\n';
   out += '\r\n';
   const headBuf = Buffer.from(out, 'latin1');
-  return o.body && o.body.length ? Buffer.concat([headBuf, o.body]) : headBuf;
+  return body ? Buffer.concat([headBuf, body]) : headBuf;
 }
 
-/** The To header line with `;tag=` appended to its value, unless it already has a tag. */
-function toWithTag(msg: SipMessage, h: HeaderField, tag: string): string {
-  const head = msg.head;
-  let hasTag = false;
+/** Whether the request's To already has a tag; an unparsable To counts as tagged (copied as is). */
+function hasTag(msg: SipMessage): boolean {
   try {
-    hasTag = msg.to.tag !== undefined;
+    return msg.to.tag !== undefined;
   } catch {
-    // an unparsable To: copy it as it is
-    return head.slice(h.start, h.end);
+    return true;
   }
-  if (hasTag) return head.slice(h.start, h.end);
-  return head.slice(h.start, h.valueEnd) + ';tag=' + tag + head.slice(h.valueEnd, h.end);
 }
 
 /**
@@ -91,8 +90,8 @@ export class LocalTags {
   }
 
   tagFor(msg: SipMessage): string {
-    // The bytes of the first Via, From, Call-ID and CSeq fields: equal for a retransmission,
-    // different for another request; read straight from the buffer, nothing to parse.
+    // The bytes of the first Via (its branch), Call-ID and CSeq fields: equal for a
+    // retransmission, different for another request; read from the buffer, nothing to parse.
     const b = msg.buf;
     let h = 0x811c9dc5;
     for (const name of TAG_FIELDS) {

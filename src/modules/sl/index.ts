@@ -21,13 +21,9 @@ export function slReply(st: SlState, ctx: RequestContext, status: number, reason
     st.core.log.warn("sl_send_reply: I won't send a reply for ACK!!");
     return -1;
   }
-  const headers = status >= 300 && status < 400 ? [contactsOf(ctx)] : undefined;
-  const done = (ok: boolean) => {
-    st.stats.count(status, ok);
-    return ok ? 1 : -1;
-  };
-  const sent = st.core.reply(ctx, status, reason, headers);
-  return sent instanceof Promise ? sent.then(done) : done(sent);
+  const sent = st.core.reply(ctx, status, reason, status >= 300 && status < 400 ? [contactsOf(ctx)] : undefined);
+  if (typeof sent === 'boolean') return st.stats.count(status, sent);
+  return sent.then((ok) => st.stats.count(status, ok));
 }
 
 function contactsOf(ctx: RequestContext): string {

@@ -7,12 +7,14 @@ export class SlStats {
   readonly byCode = new Map<number, number>();
   failures = 0;
 
-  count(status: number, sent: boolean): void {
+  /** Count a reply; returns the script result for it (1 sent, -1 not). */
+  count(status: number, sent: boolean): number {
     if (!sent) {
       this.failures++;
-      return;
+      return -1;
     }
     this.byCode.set(status, (this.byCode.get(status) ?? 0) + 1);
+    return 1;
   }
 
   /** SER's sl_stats lines: "200: n" ... "2xx: n" ... "xxx: n" */

@@ -62,6 +62,13 @@ describe('parseMessage: head index (RFC 3261 §7)', () => {
     assert.equal(text.slice(h.start, h.end), 'Subject: first\r\n  second\r\n\tthird\r\n');
   });
 
+  it('value() of a field object made elsewhere (folded unknown) still unfolds', () => {
+    const text = sipText(['OPTIONS sip:x@example.com SIP/2.0', 'Subject: a', ' b', 'Content-Length: 0']);
+    const m = parseMessage(bytes(text));
+    const h = m.header('subject')!;
+    assert.equal(m.value({ name: h.name, start: h.start, valueStart: h.valueStart, valueEnd: h.valueEnd, end: h.end }), 'a   b');
+  });
+
   it('a value starting on a continuation line, and empty values', () => {
     const m = msgOf(['OPTIONS sip:x@example.com SIP/2.0', 'TO :', ' sip:a@example.com', 's :', 'X-Empty:', 'Content-Length: 0']);
     assert.equal(m.value(m.header('to')!), 'sip:a@example.com');

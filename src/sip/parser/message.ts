@@ -257,8 +257,7 @@ export class SipMessage {
 
   /** requests: Request-URI text ('' for responses) */
   get ruri(): string {
-    // decoded from the bytes on demand: a fresh flat string is cheaper to scan than a slice of head
-    return (this._ruri ??= this.isRequest ? this.buf.toString('latin1', this.ruriStart, this.ruriEnd) : '');
+    return (this._ruri ??= this.isRequest ? this.head.slice(this.ruriStart, this.ruriEnd) : '');
   }
 
   get body(): Buffer {

@@ -21,6 +21,22 @@ export interface Param {
 /** A header carries at most this many parameters per value (hostile-input bound). */
 export const MAX_PARAMS = 64;
 
+/** Parameter names nearly every message carries, as constants: no allocation, pointer-equal compares. */
+const COMMON = ['branch', 'tag', 'lr', 'rport', 'received', 'expires', 'q', 'transport', 'maddr', 'ttl', 'user', 'method'];
+const COMMON_CODES = COMMON.map((n) => Uint8Array.from(n, (c) => c.charCodeAt(0)));
+
+function commonName(b: Uint8Array, x: number, y: number): string | undefined {
+  const n = y - x;
+  for (let k = 0; k < COMMON.length; k++) {
+    const codes = COMMON_CODES[k];
+    if (codes.length !== n || codes[0] !== b[x]) continue;
+    let i = 1;
+    while (i < n && codes[i] === b[x + i]) i++;
+    if (i === n) return COMMON[k];
+  }
+  return undefined;
+}
+
 /** token chars plus ":" "[" "]" for host values (received=2001:db8::1, maddr=[::1]). */
 function isGenValueChar(c: number): boolean {
   return (CHARS[c] & C_TOKEN) !== 0 || c === 58 || c === 91 || c === 93;
@@ -47,7 +63,7 @@ export function parseParams(s: string, b: Uint8Array, p: number, end: number, ou
     if (q === ns) throw new SipParseError(code, 'empty or malformed parameter');
     if (out.length >= MAX_PARAMS) throw new SipParseError(code, 'too many parameters');
     // names are case-insensitive (RFC 3261 §7.3.1); lower-casing only when needed saves a call
-    const name = upper ? s.slice(ns, q).toLowerCase() : s.slice(ns, q);
+    const name = upper ? s.slice(ns, q).toLowerCase() : (commonName(b, ns, q) ?? s.slice(ns, q));
     let value: string | null = null;
     let pe = q;
     const r = skipLws(b, q, end);

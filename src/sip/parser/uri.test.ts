@@ -90,6 +90,18 @@ describe('parseUri: SIP URIs (RFC 3261 §19.1, §25.1)', () => {
     bad('sip:a%@example.com');
   });
 
+  it('refuses non-ASCII text (RFC 3261 §25.1: it must be escaped)', () => {
+    bad('sip:j\u00f6rg@example.com');
+    bad('sip:\u0141@example.com');
+  });
+
+  it('parses long URIs', () => {
+    const u = parseUri('sip:' + 'a'.repeat(5000) + '@example.com;x=' + 'b'.repeat(5000));
+    assert.equal(u.user!.length, 5000);
+    assert.equal(uriParam(u, 'x')!.length, 5000);
+    assert.equal(parseUri('sip:bob@example.com').user, 'bob');
+  });
+
   it('refuses whitespace, <> and empty parameters (RFC 4475 ltgtruri, lwsruri)', () => {
     bad('<sip:user@example.com>');
     bad('sip:user@example.com; lr');

@@ -76,16 +76,17 @@ function knownScheme(b: Uint8Array, x: number, colon: number): string {
 }
 
 // Scratch space for parseUri(text): the grammar is checked on bytes, which V8 reads faster than
-// a string's chars; the parts returned are slices of `text`.
-let scratch = Buffer.allocUnsafe(1024);
+// a string's chars; the parts returned are slices of `text`. Longer texts get a buffer of their
+// own, so one huge URI does not pin a huge scratch buffer.
+const scratch = Buffer.allocUnsafe(2048);
 
 export function parseUri(text: string): SipUri {
-  // A URI is ASCII (RFC 3986 §2, RFC 3261 §25.1: anything else is %-escaped); this also makes
-  // the latin1 copy below exact.
-  if (Buffer.byteLength(text, 'utf8') !== text.length) fail('non-ASCII character', text);
-  if (text.length > scratch.length) scratch = Buffer.allocUnsafe(Math.max(text.length, scratch.length * 2));
-  scratch.write(text, 0, 'latin1');
-  return parseUriBytes(scratch, 0, text.length, text);
+  // A URI is ASCII (RFC 3986 §2, RFC 3261 §25.1: anything else is %-escaped). Written as UTF-8,
+  // an ASCII text takes exactly one byte per char; anything else takes more (or does not fit).
+  const len = text.length;
+  const b = len <= scratch.length ? scratch : Buffer.allocUnsafe(len);
+  if (b.write(text, 0, 'utf8') !== len) fail('non-ASCII character', text);
+  return parseUriBytes(b, 0, len, text);
 }
 
 /**

@@ -12,6 +12,15 @@ export interface UdpOptions {
   onOversize: (size: number, srcIp: string, srcPort: number, socket: SocketInfo) => void;
 }
 
+/**
+ * We only ever send to IP literals (names are resolved before, asynchronously). Node's default
+ * lookup defers every send by a tick even for a literal; answering at once saves that per packet.
+ */
+function literalLookup(address: string, family: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
+  void family;
+  cb(null, address, address.includes(':') ? 6 : 4);
+}
+
 /** A UDP listening socket. Also the socket every UDP request leaving by this address is sent from. */
 export class UdpListener {
   readonly socket: dgram.Socket;
@@ -23,7 +32,7 @@ export class UdpListener {
     existing?: dgram.Socket,
   ) {
     this.socket =
-      existing ?? dgram.createSocket({ type: info.family === 6 ? 'udp6' : 'udp4', ipv6Only: info.family === 6 });
+      existing ?? dgram.createSocket({ type: info.family === 6 ? 'udp6' : 'udp4', ipv6Only: info.family === 6, lookup: literalLookup });
     this.socket.on('error', (err) => opts.onError(err, info));
     const max = opts.maxMsgSize;
     this.socket.on('message', (buf, rinfo) => {
