@@ -4,12 +4,27 @@ import { parseArgv, UsageError } from './argv.js';
 
 test('-l/-p: a port applies to the last address and the following ones without one (SER §6.3)', () => {
   const cl = parseArgv(['-l', 'foo', '-l', 'bar', '-p', '5061', '-l', 'x', '-l', 'y']);
-  assert.deepEqual(cl.listen, [
-    { addr: 'foo', port: undefined },
-    { addr: 'bar', port: 5061 },
-    { addr: 'x', port: 5061 },
-    { addr: 'y', port: 5061 },
-  ]);
+  assert.deepEqual(
+    cl.listen.map((l) => [l.addr, l.port]),
+    [
+      ['foo', undefined],
+      ['bar', 5061],
+      ['x', 5061],
+      ['y', 5061],
+    ],
+  );
+});
+
+test('-p after an address that came with the previous -p moves it; an address with its own port keeps it', () => {
+  const cl = parseArgv(['-l', '127.0.0.1', '-p', '7001', '-l', '127.0.0.1', '-p', '7002', '-l', 'udp:10.0.0.1:7000', '-p', '7003']);
+  assert.deepEqual(
+    cl.listen.map((l) => [l.addr, l.port]),
+    [
+      ['127.0.0.1', 7001],
+      ['127.0.0.1', 7002],
+      ['udp:10.0.0.1:7000', 7000],
+    ],
+  );
 });
 
 test('grouped flags and attached values, getopt style', () => {

@@ -1,3 +1,5 @@
+import { parseListen } from '../script/core-options.js';
+
 // SER's command line (admin guide §6.3), parsed getopt-style: flags may be grouped (-dddE),
 // an option's value may follow directly (-p5061) or as the next word (-p 5061).
 
@@ -5,7 +7,7 @@ export interface CommandLine {
   configFile?: string;
   checkOnly: boolean;
   /** -l addresses in order, each with the -p port that applies to it (§6.3) */
-  listen: { addr: string; port?: number }[];
+  listen: { addr: string; port?: number; portGiven?: boolean }[];
   /** the last -p, for the interface list when no -l is given */
   port?: number;
   children?: number;
@@ -85,13 +87,19 @@ export function parseArgv(argv: readonly string[]): CommandLine {
       }
       switch (o) {
         case 'f': cl.configFile = v; break;
-        case 'l': cl.listen.push({ addr: v, port: portSoFar }); break;
+        case 'l': {
+          // an address that names its port keeps it whatever -p follows
+          const spec = parseListen(v);
+          const own = typeof spec !== 'string' ? spec.port : undefined;
+          cl.listen.push({ addr: v, port: own ?? portSoFar, portGiven: own !== undefined });
+          break;
+        }
         case 'p': {
           const p = intValue(o, v, 1, 65535);
           // "It applies to the last address specified with -l and to all the following that
           // do not have a corresponding -p."
           const last = cl.listen[cl.listen.length - 1];
-          if (last && last.port === undefined) last.port = p;
+          if (last && !last.portGiven) last.port = p;
           portSoFar = p;
           cl.port = p;
           break;
@@ -120,7 +128,7 @@ Options:
                  applies to the last address in -l and to all following that do not have a corresponding -p
     -l address   Listen on the specified address ([udp:|tcp:]address[:port]); several -l allowed
                  (default: all IPv4 interfaces)
-    -n processes Number of worker processes (see docs/architecture.md)
+    -n processes Number of children: accepted, no effect (one event loop; see the workers option)
     -r           Use dns to check if it is necessary to add a "received=" field to a via (accepted, no effect)
     -R           Same as -r but use reverse dns (accepted, no effect)
     -v           Turn on via host checking when forwarding replies (always on)

@@ -68,6 +68,7 @@ export async function run(argv: readonly string[]): Promise<number | undefined> 
     } catch (e) {
       if (e instanceof ConfigErrors) {
         errOut(e.format());
+        errOut(`ser: ${e.errors.length} error${e.errors.length > 1 ? 's' : ''} in ${loaded.file}`);
         return 1;
       }
       throw e;
@@ -129,8 +130,11 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
   const { sink, note } = makeLogSink(cfg);
   const log = new Logger(sink, cfg.debug, 0);
   if (note) errOut(note);
+  // A daemon child reports to the parent, which prints; otherwise print here.
   const report = (type: 'ready' | 'error', text: string) => {
     if (isDaemonChild && process.send) process.send({ type, text });
+    else if (type === 'error') errOut(`ser: ${text}`);
+    else out(text);
   };
 
   const resolver = new Resolver();
@@ -138,7 +142,6 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
   try {
     sockets = await SipServer.planSockets(cfg, resolver);
   } catch (e) {
-    errOut(`ser: ${(e as Error).message}`);
     report('error', (e as Error).message);
     return 1;
   }
@@ -147,8 +150,28 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
     await server.start();
   } catch (e) {
     const text = e instanceof ConfigErrors ? e.format() : e instanceof ConfigError ? e.format(loaded.source) : `cannot start: ${(e as Error).message}`;
-    errOut(`ser: ${text}`);
     report('error', text);
+    await server.stop().catch(() => undefined);
+    return 1;
+  }
+
+  // The sockets are bound (a privileged port needs root); now become the configured user, before
+  // any worker is started so that the workers run as that user too.
+  const step = (what: string, f: () => void): string | undefined => {
+    try {
+      f();
+      return undefined;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return `cannot switch to ${what}: ${code === 'ERR_UNKNOWN_CREDENTIAL' ? 'it does not exist' : (e as Error).message}`;
+    }
+  };
+  const failed =
+    (cfg.group && step(`group '${cfg.group}'`, () => process.setgid!(cfg.group))) ||
+    (cfg.user && step(`user '${cfg.user}'`, () => process.setuid!(cfg.user))) ||
+    (cfg.workdir && step(`directory '${cfg.workdir}'`, () => process.chdir(cfg.workdir)));
+  if (failed) {
+    report('error', failed);
     await server.stop().catch(() => undefined);
     return 1;
   }
@@ -157,16 +180,10 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
   if (cfg.workers > 1) {
     pool = await startWorkers(server, cfg.workers - 1, log);
   }
-
-  if (cfg.group) process.setgid?.(cfg.group);
-  if (cfg.user) process.setuid?.(cfg.user);
-  if (cfg.workdir) process.chdir(cfg.workdir);
   const pidFile = cfg.pid_file ? path.resolve(cfg.pid_file) : undefined;
   if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
 
-  const text = banner(server, cfg);
-  if (isDaemonChild) report('ready', text);
-  else out(text);
+  report('ready', banner(server, cfg));
   log.info(`ser ${VERSION} started: config ${loaded.file}, pid ${process.pid}`);
 
   let stopping = false;

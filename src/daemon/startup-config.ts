@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MODULES } from '../modules/registry.js';
 import { defaultCoreConfig, type CoreConfig } from '../script/core-config.js';
 import { parseListen } from '../script/core-options.js';
-import { ConfigErrors, loadConfigFile, type LoadedConfig } from '../script/load-config.js';
+import { ConfigErrors, loadConfig, loadConfigFile, type LoadedConfig } from '../script/load-config.js';
 import { facilityCode, StderrSink, SyslogSink, type LogSink } from '../util/logger.js';
 import type { CommandLine } from './argv.js';
 import { PACKAGE_ROOT } from './version.js';
@@ -61,20 +61,24 @@ export function makeLogSink(cfg: CoreConfig): { sink: LogSink; note?: string } {
   return { sink: new SyslogSink(facilityCode(cfg.log_facility) ?? 3, `ser[${process.pid}]`, stderr) };
 }
 
-/** Load and check the config named by the command line; an exit code when it is not usable. */
-export async function load(cl: CommandLine, quiet = false): Promise<LoadedConfig | number> {
-  const file = configPath(cl);
+/**
+ * Load and check the config named by the command line (or, in a worker, the text the main
+ * process already read); an exit code when it is not usable.
+ */
+export async function load(cl: CommandLine, quiet = false, text?: { file: string; source: string }): Promise<LoadedConfig | number> {
+  const file = text?.file ?? configPath(cl);
   let loaded: LoadedConfig;
   try {
-    loaded = await loadConfigFile(file, MODULES, baseConfig(cl));
+    loaded = text ? loadConfig(text.source, text.file, MODULES, baseConfig(cl)) : await loadConfigFile(file, MODULES, baseConfig(cl));
   } catch (e) {
     if (e instanceof ConfigErrors) {
       errOut(e.format());
       errOut(`ser: ${e.errors.length} error${e.errors.length > 1 ? 's' : ''} in ${file}`);
       return 1;
     }
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      errOut(`ser: cannot read config file ${file}: no such file`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+      errOut(`ser: cannot read config file ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       return 1;
     }
     throw e;
@@ -87,4 +91,3 @@ export async function load(cl: CommandLine, quiet = false): Promise<LoadedConfig
   if (!quiet) for (const w of loaded.warnings) errOut(w.format(loaded.source));
   return loaded;
 }
-

@@ -7,16 +7,16 @@ import { parseArgv } from './argv.js';
 import { SipServer } from './server.js';
 import { load, makeLogSink } from './startup-config.js';
 
-// children=N: N processes serve the same sockets. The main process binds every socket, serves
+// workers=N: N processes serve the same sockets. The main process binds every socket, serves
 // too, and hands the bound handles to N-1 worker processes (child_process IPC can pass dgram
 // and net.Server handles); the kernel gives each datagram or connection to one of them.
 // Stateless processing needs nothing shared. See docs/architecture.md for the measurements
-// that decide how many processes pay off.
+// that decide when more than one process pays off.
 
 const WORKER_ENV = 'SER_WORKER_NO';
 
 type ToWorker =
-  | { type: 'sockets'; list: SocketInfo[]; argv: string[] }
+  | { type: 'sockets'; list: SocketInfo[]; argv: string[]; file: string; source: string }
   | { type: 'udp'; id: number }
   | { type: 'tcp'; id: number }
   | { type: 'start' };
@@ -58,7 +58,8 @@ export async function startWorkers(server: SipServer, count: number, log: Logger
         setTimeout(() => void spawnOne(no), 500).unref();
       });
       const send = (m: ToWorker, handle?: dgram.Socket | net.Server) => child.send(m, handle as never);
-      send({ type: 'sockets', list: [...server.socketList], argv });
+      // the config text goes along: a worker may run as a user that cannot read the file
+      send({ type: 'sockets', list: [...server.socketList], argv, file: server.loaded.file, source: server.loaded.source });
       for (const u of server.transport.udp) send({ type: 'udp', id: u.info.id }, u.socket);
       for (const t of server.transport.tcpListeners) send({ type: 'tcp', id: t.info.id }, t.server);
       send({ type: 'start' });
@@ -89,6 +90,7 @@ export async function runWorker(): Promise<void> {
   const no = Number(process.env[WORKER_ENV]);
   let list: SocketInfo[] = [];
   let argv: string[] = [];
+  let text = { file: '', source: '' };
   const udp = new Map<number, dgram.Socket>();
   const tcp = new Map<number, net.Server>();
   const started = new Promise<void>((resolve) => {
@@ -96,13 +98,14 @@ export async function runWorker(): Promise<void> {
       if (m.type === 'sockets') {
         list = m.list;
         argv = m.argv;
+        text = { file: m.file, source: m.source };
       } else if (m.type === 'udp') udp.set(m.id, handle as dgram.Socket);
       else if (m.type === 'tcp') tcp.set(m.id, handle as net.Server);
       else if (m.type === 'start') resolve();
     });
   });
   await started;
-  const loaded = await load(parseArgv(argv), true);
+  const loaded = await load(parseArgv(argv), true, text);
   if (typeof loaded === 'number') process.exit(loaded);
   const log = new Logger(makeLogSink(loaded.core).sink, loaded.core.debug, no);
   const server = new SipServer(loaded, { log, sockets: list, inherited: { udp, tcp } });

@@ -253,7 +253,7 @@ class Compiler {
     try {
       return compilePosixRegex(text(v));
     } catch (err) {
-      this.fail(v, `bad regular expression: ${(err as Error).message}`);
+      this.fail(v, `bad regular expression: ${(err as Error).message}`, 'regular expressions are POSIX extended, as in SER, e.g. "^sip:[0-9]+@"');
       return undefined;
     }
   }

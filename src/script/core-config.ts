@@ -8,6 +8,8 @@ export interface ListenSpec {
   host: string;
   /** undefined until the `port` rules of §6.1 give it one */
   port?: number;
+  /** true when the address itself named the port (`listen=1.2.3.4:5070`): `port=` leaves it */
+  portGiven?: boolean;
 }
 
 export interface AliasSpec {

@@ -83,8 +83,9 @@ export function parseListen(t: string): ListenSpec | string {
 }
 
 // §6.1: "port ... applies to the last address specified in listen and to all the following that
-// do not have a corresponding port option". Listen entries before any `port` keep 5060
-// (filled in by finishListen); we remember, per config, the port given so far.
+// do not have a corresponding port option". So `port=` sets the last listen entry's port (unless
+// the address named one), and becomes the port of later entries until another `port=`; entries
+// before any `port` keep 5060 (filled in by finishListen).
 const portSoFar = new WeakMap<CoreConfig, number>();
 
 const listen: Setter = (cfg, a) => {
@@ -92,6 +93,7 @@ const listen: Setter = (cfg, a) => {
   for (const v of a.values) {
     const spec = parseListen(text(v));
     if (typeof spec === 'string') throw err(v, spec, 'e.g. listen=192.168.2.16, listen=udp:10.0.0.1:5060, listen=[::1]:5060');
+    spec.portGiven = spec.port !== undefined;
     spec.port ??= portSoFar.get(cfg);
     cfg.listen.push(spec);
   }
@@ -101,7 +103,7 @@ const port: Setter = (cfg, a) => {
   int('port', 1, 65535)(cfg, a);
   portSoFar.set(cfg, cfg.port);
   const last = cfg.listen[cfg.listen.length - 1];
-  if (last && last.port === undefined) last.port = cfg.port;
+  if (last && !last.portGiven) last.port = cfg.port;
 };
 
 /** Give listen entries that never got a port SER's default, 5060. */

@@ -298,7 +298,11 @@ function bindRoutes(
         if (!spec) throw unknownFunction(c, modules, registry);
         if (!spec.arities.includes(c.args.length)) {
           const want = spec.arities.map(String).join(' or ');
-          throw new ConfigError(`${c.name}() takes ${want} argument${spec.arities.length === 1 && spec.arities[0] === 1 ? '' : 's'}, not ${c.args.length}`, c.loc);
+          throw new ConfigError(
+            `${c.name}() takes ${want} argument${spec.arities.length === 1 && spec.arities[0] === 1 ? '' : 's'}, not ${c.args.length}`,
+            c.loc,
+            spec.doc,
+          );
         }
         if ((spec.routes & mask) !== mask) {
           throw new ConfigError(

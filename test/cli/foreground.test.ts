@@ -89,7 +89,6 @@ test('ser -D -E -f etc/ser.cfg -l 127.0.0.1 -p PORT: banner, sipsak over UDP, OP
 
 test('listen=127.0.0.1 twice, each followed by its own port= line, listens on both ports (§6.1)', {
   timeout: 30_000,
-  todo: 'BUG: the second listen= takes the first port= eagerly, so only the first port is served (silently merged)',
 }, async (t) => {
   const dir = tempDir(t);
   const p1 = await freePort();
@@ -120,7 +119,6 @@ test('listen=127.0.0.1 twice, each followed by its own port= line, listens on bo
 
 test('-l 127.0.0.1 -p P1 -l 127.0.0.1 -p P2 listens on both ports (§6.3)', {
   timeout: 30_000,
-  todo: 'BUG: the second -l takes the first -p eagerly, so only P1 is served (silently merged)',
 }, async (t) => {
   const dir = tempDir(t);
   const p1 = await freePort();

@@ -98,7 +98,6 @@ function assertCleanFailure(r: SerResult, what: RegExp): void {
 // does not exist must fail as cleanly instead.
 test('ser -D -u with a nonexistent user fails cleanly: non-zero exit, a message, no stack trace', {
   timeout: 20_000,
-  todo: 'BUG: prints a Node.js stack trace (ERR_UNKNOWN_CREDENTIAL) and keeps running with its sockets open',
 }, async (t) => {
   const { dir, cfg } = await cfgOnFreePort(t);
   const r = await runSer(t, ['-D', '-u', 'no_such_user_ser_test', '-f', cfg], { cwd: dir, timeoutMs: 5000 });
@@ -107,7 +106,6 @@ test('ser -D -u with a nonexistent user fails cleanly: non-zero exit, a message,
 
 test('ser -D -g with a nonexistent group fails cleanly: non-zero exit, a message, no stack trace', {
   timeout: 20_000,
-  todo: 'BUG: prints a Node.js stack trace (ERR_UNKNOWN_CREDENTIAL) and keeps running with its sockets open',
 }, async (t) => {
   const { dir, cfg } = await cfgOnFreePort(t);
   const r = await runSer(t, ['-D', '-g', 'no_such_group_ser_test', '-f', cfg], { cwd: dir, timeoutMs: 5000 });
@@ -116,7 +114,6 @@ test('ser -D -g with a nonexistent group fails cleanly: non-zero exit, a message
 
 test('ser -u with a nonexistent user in daemon mode fails cleanly and leaves no daemon behind', {
   timeout: 20_000,
-  todo: 'BUG: the daemon child never reports ready/error, so `ser` hangs and the child stays in the background holding the port',
 }, async (t) => {
   const { dir, cfg } = await cfgOnFreePort(t);
   const r = await runSer(t, ['-u', 'no_such_user_ser_test', '-f', cfg], { cwd: dir, timeoutMs: 5000 });
