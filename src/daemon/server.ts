@@ -2,7 +2,7 @@ import os from 'node:os';
 import { Myself } from '../sip/myself.js';
 import { SipParseError } from '../sip/parser/errors.js';
 import { parseMessage, type SipMessage } from '../sip/parser/message.js';
-import { isLooping as _unused, responseHop, stripFirstVia } from '../sip/proxy/stateless.js';
+import { responseHop, stripFirstVia } from '../sip/proxy/stateless.js';
 import { buildReply, LocalTags } from '../sip/reply.js';
 import type { ReceiveInfo, SocketInfo, Proto } from '../sip/transport/socket-info.js';
 import { Resolver } from '../sip/transport/resolver.js';
@@ -18,7 +18,6 @@ import { formatHostPort, ipFamily, normalizeIp } from '../util/ip.js';
 import type { Logger } from '../util/logger.js';
 import { VERSION, ARCH_OS } from './version.js';
 
-void _unused;
 
 interface HookEntry {
   state: unknown;
@@ -205,7 +204,7 @@ export class SipServer implements Core {
       msg = parseMessage(buf, rcv.proto === 'udp' ? 'datagram' : 'stream');
     } catch (e) {
       this.stats.parseErrors++;
-      if (e instanceof SipParseError) this.onUnparsable(buf, rcv, e);
+      if (e instanceof SipParseError) this.onUnparsable(rcv, e);
       else this.log.err(`BUG: parser threw ${(e as Error).stack ?? e}`);
       return;
     }
@@ -219,7 +218,7 @@ export class SipServer implements Core {
   }
 
   /** A request we cannot even parse gets the status its error owes, if we can still address a reply. */
-  private onUnparsable(buf: Buffer, rcv: ReceiveInfo, err: SipParseError): void {
+  private onUnparsable(rcv: ReceiveInfo, err: SipParseError): void {
     this.log.dbg(`dropping unparsable message from ${rcv.srcIp}:${rcv.srcPort}: ${err.message}`);
     const partial = err.partial;
     if (!partial || !partial.isRequest || partial.method === 'ACK') return;
@@ -229,7 +228,6 @@ export class SipServer implements Core {
       server: this.cfg.server_signature ? this.serverHeader : undefined,
     });
     this.transport.send({ proto: rcv.proto, ip: rcv.srcIp, port: rcv.srcPort }, reply, rcv.socket, rcv.connection);
-    void buf;
   }
 
   private onRequest(msg: SipMessage, rcv: ReceiveInfo): void {

@@ -45,14 +45,6 @@ export class EditList {
     this.edits.push({ start, end, text: '', seq: EditList.seq++ });
   }
 
-  /** Whether some deletion or replacement already covers [start, end). */
-  touches(start: number, end: number): boolean {
-    for (const e of this.edits) {
-      if (e.end > e.start && e.start < end && start < e.end) return true;
-    }
-    return false;
-  }
-
   /**
    * Apply the edits to `buf[0, length)` (default: whole buffer) and append `tail` text.
    * Overlapping deletions are clipped: the first one recorded wins, later ones only remove

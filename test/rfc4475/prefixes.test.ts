@@ -9,6 +9,7 @@ import { parseUri } from '../../src/sip/parser/uri.js';
 import { checkRequest, checkResponse } from '../../src/sip/validate.js';
 import { EXPECTATIONS } from './expectations.js';
 import { fixture } from './fixtures.js';
+import { prng } from '../helpers/prng.js';
 
 /** Run f; a SipParseError is an acceptable outcome, anything else fails the test. */
 function tolerate(what: string, f: () => unknown): void {
@@ -84,17 +85,6 @@ function hammer(buf: Buffer, what: string): void {
   slowest = Math.max(slowest, performance.now() - t0);
 }
 
-/** mulberry32: a small deterministic PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIAL = Buffer.from('\r\n \t:;,<>"\\%@[]=?/*\0\x7f\xff0123456789', 'latin1');
 

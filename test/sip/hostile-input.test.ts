@@ -4,20 +4,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { request, TcpPeer, UdpPeer } from '../helpers/sip-peer.js';
 import { startServer } from '../helpers/server.js';
+import { prng } from '../helpers/prng.js';
 
 // No input crashes or stalls the server: mutated torture messages and random bytes over UDP
 // and TCP, then a normal request must still be answered at once. Deterministic and bounded.
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dir = path.resolve('test/fixtures/rfc4475');
 const fixtures = readdirSync(dir)

@@ -1,3 +1,6 @@
+// forward / forward_udp / forward_tcp (stateless relaying, RFC 3261 §16.11) and send / send_tcp
+// (the received bytes as they are, to a third party): SER §6.2 "Message Forwarding".
+
 import { ipFamily, normalizeIp } from '../../util/ip.js';
 import { isLooping, statelessBranch, viaLine, buildForwardedRequest } from '../../sip/proxy/stateless.js';
 import { uriParam } from '../../sip/parser/uri.js';
@@ -16,8 +19,6 @@ function replyLocally(ctx: RequestContext, status: number, reason: string): Acti
   return sent instanceof Promise ? sent.then(() => 0) : 0;
 }
 
-// forward / forward_udp / forward_tcp (stateless relaying, RFC 3261 §16.11) and send / send_tcp
-// (the received bytes as they are, to a third party): SER §6.2 "Message Forwarding".
 
 type HostArg = { kind: 'uri' } | { kind: 'ip'; ip: string } | { kind: 'name'; name: string };
 type PortArg = { kind: 'uri' } | { kind: 'port'; port: number } | { kind: 'none' };
@@ -192,30 +193,15 @@ export function sendAsIs(ctx: RequestContext, t: FixedTarget, proto: Proto): Act
 const fwdDoc = (p: string) =>
   `forward(host [, port]) statelessly${p}; host may be uri:host and port uri:port (the current Request-URI's); without a port, SRV then 5060 (RFC 3263)`;
 
-function forwardSpec(proto: Proto | undefined, doc: string): FunctionSpec<Core> {
-  return {
-    arities: [1, 2],
-    routes: REQUEST_ROUTE,
-    fixup: fixTarget,
-    run: (_core, ctx, fixed) => forwardRequest(ctx, fixed as FixedTarget, proto),
-    doc,
-  };
-}
-
-function sendSpec(proto: Proto, doc: string): FunctionSpec<Core> {
-  return {
-    arities: [1, 2],
-    routes: REQUEST_ROUTE,
-    fixup: fixTarget,
-    run: (_core, ctx, fixed) => sendAsIs(ctx, fixed as FixedTarget, proto),
-    doc,
-  };
+/** All five take (host [, port]) in request routes; they differ in what they do with it. */
+function targetSpec(run: (ctx: RequestContext, t: FixedTarget) => ActionResult, doc: string): FunctionSpec<Core> {
+  return { arities: [1, 2], routes: REQUEST_ROUTE, fixup: fixTarget, run: (_core, ctx, fixed) => run(ctx, fixed as FixedTarget), doc };
 }
 
 export const FORWARD_ACTIONS: Record<string, FunctionSpec<Core>> = {
-  forward: forwardSpec(undefined, fwdDoc(' over the transport it came on (or the URI\'s transport parameter)')),
-  forward_udp: forwardSpec('udp', fwdDoc(' over UDP')),
-  forward_tcp: forwardSpec('tcp', fwdDoc(' over TCP')),
-  send: sendSpec('udp', 'send(host [, port]): send the request exactly as received, over UDP'),
-  send_tcp: sendSpec('tcp', 'send_tcp(host [, port]): send the request exactly as received, over TCP'),
+  forward: targetSpec((ctx, t) => forwardRequest(ctx, t, undefined), fwdDoc(" over the transport it came on (or the URI's transport parameter)")),
+  forward_udp: targetSpec((ctx, t) => forwardRequest(ctx, t, 'udp'), fwdDoc(' over UDP')),
+  forward_tcp: targetSpec((ctx, t) => forwardRequest(ctx, t, 'tcp'), fwdDoc(' over TCP')),
+  send: targetSpec((ctx, t) => sendAsIs(ctx, t, 'udp'), 'send(host [, port]): send the request exactly as received, over UDP'),
+  send_tcp: targetSpec((ctx, t) => sendAsIs(ctx, t, 'tcp'), 'send_tcp(host [, port]): send the request exactly as received, over TCP'),
 };

@@ -181,11 +181,9 @@ export class TcpConnectionTable {
     return conn;
   }
 
+  /** The newest connection to an address is the one found; an older one stays open until it closes. */
   private add(conn: TcpConnection): void {
-    const old = this.byKey.get(conn.key);
     this.byKey.set(conn.key, conn);
-    // Keep the older one open (it may carry a transaction), but look up the newest.
-    if (old && old !== conn && old.isClosed) this.byKey.delete(old.key);
   }
 
   remove(conn: TcpConnection): void {

@@ -29,6 +29,8 @@ export interface InheritedHandles {
  */
 export class TransportLayer {
   readonly udp: UdpListener[] = [];
+  /** UDP listeners by socket id, for the send path */
+  private readonly udpById: UdpListener[] = [];
   readonly tcpListeners: TcpListener[] = [];
   readonly tcp: TcpConnectionTable;
   readonly stats = { rcvOversize: 0, sendErrors: 0 };
@@ -47,7 +49,7 @@ export class TransportLayer {
     });
     for (const s of sockets) {
       if (s.proto === 'udp') {
-        this.udp.push(
+        const listener =
           new UdpListener(
             s,
             (buf, srcIp, srcPort, socket) => this.handler(buf, { proto: 'udp', srcIp, srcPort, socket }),
@@ -64,8 +66,9 @@ export class TransportLayer {
               },
             },
             inherited?.udp.get(s.id),
-          ),
-        );
+          );
+        this.udp.push(listener);
+        this.udpById[s.id] = listener;
       } else {
         this.tcpListeners.push(new TcpListener(s, this.tcp, inherited?.tcp.get(s.id)));
       }
@@ -76,11 +79,6 @@ export class TransportLayer {
   async start(): Promise<void> {
     for (const u of this.udp) await u.bind();
     for (const t of this.tcpListeners) await t.listen();
-  }
-
-  /** Start serving on sockets that the parent already bound. */
-  adopt(): void {
-    // Nothing to bind: the listeners were built on the inherited handles.
   }
 
   stop(): void {
@@ -109,7 +107,7 @@ export class TransportLayer {
     if (family === 0) return false;
     if (dest.proto === 'udp') {
       const sock = this.pickSocket('udp', family, from);
-      const listener = sock && this.udp.find((u) => u.info === sock);
+      const listener = sock && this.udpById[sock.id];
       if (!listener) return false;
       listener.send(data, dest.port, dest.ip);
       return true;
