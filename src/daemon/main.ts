@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { compileScript } from '../script/compile.js';
 import { ConfigError } from '../script/config-error.js';
@@ -94,12 +95,29 @@ export async function run(argv: readonly string[]): Promise<number | undefined> 
  * a detached copy of itself, waits until it listens (or fails), prints what it printed, and exits.
  */
 function daemonize(argv: readonly string[], cfg: CoreConfig): Promise<number> {
-  const keepStderr = cfg.log_stderror || !SyslogSink.available();
+  // Where the background server's standard error goes: the terminal when log_stderror asks
+  // for it (as SER does); a log file when there is no syslog to log to; nowhere otherwise.
+  let stderr: 'inherit' | 'ignore' | number = 'ignore';
+  let logFile: string | undefined;
+  if (cfg.log_stderror) stderr = 'inherit';
+  else if (!SyslogSink.available()) {
+    for (const dir of [process.cwd(), os.tmpdir()]) {
+      try {
+        logFile = path.join(dir, 'ser.log');
+        stderr = openSync(logFile, 'a');
+        break;
+      } catch {
+        logFile = undefined;
+      }
+    }
+    if (logFile) out(`ser: no syslog socket (/dev/log) on this machine: logging to ${logFile}`);
+  }
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv], {
     detached: true,
-    stdio: ['ignore', 'ignore', keepStderr ? 'inherit' : 'ignore', 'ipc'],
-    env: { ...process.env, [DAEMON_ENV]: '1' },
+    stdio: ['ignore', 'ignore', stderr, 'ipc'],
+    env: { ...process.env, [DAEMON_ENV]: '1', ...(logFile ? { SER_LOG_FILE_FALLBACK: '1' } : {}) },
   });
+  if (typeof stderr === 'number') closeSync(stderr);
   return new Promise((resolve) => {
     let done = false;
     child.on('message', (m: { type: string; text: string }) => {
@@ -129,7 +147,8 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
   const cfg = loaded.core;
   const { sink, note } = makeLogSink(cfg);
   const log = new Logger(sink, cfg.debug, 0);
-  if (note) errOut(note);
+  // the parent already said where the log goes when it chose a file
+  if (note && !process.env.SER_LOG_FILE_FALLBACK) errOut(note);
   // A daemon child reports to the parent, which prints; otherwise print here.
   const report = (type: 'ready' | 'error', text: string) => {
     if (isDaemonChild && process.send) process.send({ type, text });
