@@ -113,3 +113,22 @@ for (const proto of ['udp', 'tcp'] as const) {
     assert.equal(existsSync(pidFile), false, 'no pid file');
   });
 }
+
+test('without log_stderror and without syslog, the background server logs to ./ser.log and says so', { timeout: 30_000 }, async (t) => {
+  const dir = tempDir(t);
+  const port = await freePort();
+  const cfg = writeCfg(dir, 'quiet.cfg', `listen=127.0.0.1\nport=${port}\ndebug=3\nloadmodule "sl.so"\nroute{\n\tsl_send_reply("200", "OK");\n}\n`);
+  killMatchingAfter(t, cfg);
+  const r = await runSer(t, ['-f', cfg], { cwd: dir, timeoutMs: 10_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const pid = Number(/running in the background as pid (\d+)/.exec(r.stdout)?.[1]);
+  t.after(() => killTree(pid, 1000));
+  const logFile = path.join(dir, 'ser.log');
+  if (existsSync('/dev/log')) {
+    // a machine with syslog: the log goes there, no file appears
+    assert.equal(existsSync(logFile), false);
+    return;
+  }
+  assert.match(r.stdout, new RegExp(`logging to ${logFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+  assert.ok(await waitUntil(() => existsSync(logFile) && /INFO: ser .* started/.test(readFileSync(logFile, 'utf8')), 3000), 'the start line is in ser.log');
+});
