@@ -4,7 +4,19 @@
 // Verdicts on the RFC 4475 torture messages are pinned down in test/rfc4475/.
 
 import { SipParseError } from './parser/errors.js';
-import type { SipMessage } from './parser/message.js';
+import {
+  HDR_CALL_ID,
+  HDR_CONTENT_LENGTH,
+  HDR_CONTENT_TYPE,
+  HDR_CSEQ,
+  HDR_FROM,
+  HDR_MAX_FORWARDS,
+  HDR_TO,
+  HDR_VIA,
+} from './parser/header-names.js';
+import type { HeaderField, SipMessage } from './parser/message.js';
+import { isNameAddrFast } from './parser/name-addr.js';
+import { isSipUriWithoutHeaders } from './parser/uri.js';
 
 export interface Rejection {
   status: number;
@@ -57,15 +69,15 @@ export function checkRequestLine(msg: SipMessage): Rejection | undefined {
   return undefined;
 }
 
-// Bits for the header fields checkHeaderCounts tracks.
-const TO = 1;
-const FROM = 2;
-const CALL_ID = 4;
-const CSEQ = 8;
-const VIA = 16;
-const MAX_FORWARDS = 32;
-const CONTENT_LENGTH = 64;
-const CONTENT_TYPE = 128;
+// Bits for the header fields checkHeaderCounts tracks (the parser's: SipMessage.headerBits).
+const TO = HDR_TO;
+const FROM = HDR_FROM;
+const CALL_ID = HDR_CALL_ID;
+const CSEQ = HDR_CSEQ;
+const VIA = HDR_VIA;
+const MAX_FORWARDS = HDR_MAX_FORWARDS;
+const CONTENT_LENGTH = HDR_CONTENT_LENGTH;
+const CONTENT_TYPE = HDR_CONTENT_TYPE;
 const MANDATORY = TO | FROM | CALL_ID | CSEQ | VIA;
 /** Header fields whose grammar is not a comma list, so that they may appear once only. */
 const SINGLE = TO | FROM | CALL_ID | CSEQ | MAX_FORWARDS | CONTENT_LENGTH | CONTENT_TYPE;
@@ -116,6 +128,8 @@ function bitName(bit: number): string {
  * (RFC 4475 §3.3.8 multi01: 400). One pass over the header index does both.
  */
 export function checkHeaderCounts(msg: SipMessage): Rejection | undefined {
+  // the parser noted which fields it saw, and which more than once
+  if ((msg.repeatedHeaderBits & SINGLE) === 0 && (MANDATORY & ~msg.headerBits) === 0) return undefined;
   const hs = msg.headers;
   let seen = 0;
   for (let i = 0; i < hs.length; i++) {
@@ -138,7 +152,10 @@ export function checkHeaderCounts(msg: SipMessage): Rejection | undefined {
 export function checkHeaderSyntax(msg: SipMessage): Rejection | undefined {
   try {
     void msg.vias;
-    void msg.from;
+    // From is only checked here (a pattern when it can tell, else the getter): whoever reads it
+    // later parses it then. To is parsed: a reply needs its tag.
+    const h: HeaderField | undefined = msg.header('from');
+    if (h === undefined || !isNameAddrFast(msg.head, h)) void msg.from;
     void msg.to;
     void msg.callId;
     void msg.cseq;
@@ -176,6 +193,8 @@ export function checkCSeqMethod(msg: SipMessage): Rejection | undefined {
  * reject them, which we do rather than forward or strip them.
  */
 export function checkRequestUri(msg: SipMessage): Rejection | undefined {
+  // the usual sip: URI, recognised without building a SipUri
+  if (msg.isRequest && isSipUriWithoutHeaders(msg.head, msg.ruriStart, msg.ruriEnd)) return undefined;
   let u;
   try {
     u = msg.uri;

@@ -134,3 +134,78 @@ export function canonicalName(b: Uint8Array, s: string, start: number, end: numb
   }
   return s.slice(start, end).toLowerCase();
 }
+
+// Header fields the parser indexes as it scans (SipMessage: first field of each, which are
+// present, which repeated). The bit values are validate.ts's too.
+
+export const HDR_TO = 1;
+export const HDR_FROM = 2;
+export const HDR_CALL_ID = 4;
+export const HDR_CSEQ = 8;
+export const HDR_VIA = 16;
+export const HDR_MAX_FORWARDS = 32;
+export const HDR_CONTENT_LENGTH = 64;
+export const HDR_CONTENT_TYPE = 128;
+export const HDR_CONTACT = 256;
+export const HDR_ROUTE = 512;
+export const HDR_RECORD_ROUTE = 1024;
+export const HDR_PROXY_REQUIRE = 2048;
+/** Slot k holds the field with bit 1 << k. */
+export const INDEXED_SLOTS = 12;
+
+const SLOT_OF = new Map<string, number>([
+  ['to', 0], ['from', 1], ['call-id', 2], ['cseq', 3], ['via', 4], ['max-forwards', 5], ['content-length', 6],
+  ['content-type', 7], ['contact', 8], ['route', 9], ['record-route', 10], ['proxy-require', 11],
+]);
+
+/** The slot of a canonical header name (see INDEXED_SLOTS), -1 if it has none. */
+export function slotOf(canonical: string): number {
+  return SLOT_OF.get(canonical) ?? -1;
+}
+
+// The head scanner's first try: the usual spellings (Title-Case and RFC forms, lower and upper
+// case, compact forms) compared as whole strings, no per-byte loop. Indexed by length and the
+// low 5 bits of the first character; a miss just means "use canonicalName".
+
+export interface Spelling {
+  readonly text: string;
+  readonly canonical: string;
+  /** slotOf(canonical) */
+  readonly slot: number;
+}
+
+/** Longer names are not in SPELLINGS. */
+export const MAX_SPELLED = 31;
+/** Indexed by length * 32 + (first char & 31). */
+export const SPELLINGS: readonly (readonly Spelling[] | undefined)[] = [];
+const spellings = SPELLINGS as (Spelling[] | undefined)[];
+{
+  const all: [string, string][] = [];
+  // Title-Case and the RFC spellings first: that is what nearly everybody sends.
+  for (const d of DISPLAY) all.push([d, byName.get(d)!]);
+  for (const canon of LONG_NAMES) all.push([titleCase(canon), canon], [canon, canon], [canon.toUpperCase(), canon]);
+  for (const k of Object.keys(COMPACT_FORMS)) all.push([k, byName.get(k)!], [k.toUpperCase(), byName.get(k)!]);
+  for (const [text, canonical] of all) {
+    if (text.length > MAX_SPELLED) continue;
+    const i = text.length * 32 + (text.charCodeAt(0) & 31);
+    const list = (spellings[i] ??= []);
+    if (!list.some((e) => e.text === text)) list.push({ text, canonical, slot: slotOf(canonical) });
+  }
+  for (let i = 0; i < (MAX_SPELLED + 1) * 32; i++) spellings[i] ??= undefined;
+}
+
+/**
+ * The entry when s[start, end) is one of the usual spellings of a known header name (which are
+ * all tokens); undefined otherwise (unknown, or unusually spelled: see canonicalName).
+ */
+export function knownSpelling(s: string, start: number, end: number): Spelling | undefined {
+  const len = end - start;
+  if (len > MAX_SPELLED) return undefined;
+  const list = SPELLINGS[len * 32 + (s.charCodeAt(start) & 31)];
+  if (list === undefined) return undefined;
+  for (let k = 0; k < list.length; k++) {
+    const e = list[k];
+    if (s.startsWith(e.text, start)) return e;
+  }
+  return undefined;
+}

@@ -11,7 +11,8 @@
 import { CHARS, C_TOKEN, isAlpha, isDigit, isLwsChar, skipLws } from './chars.js';
 import { SipParseError } from './errors.js';
 import type { HeaderField } from './message.js';
-import { paramValue, parseParams, type Param } from './params.js';
+import { MAX_PARAMS, paramValue, parseParams, type Param } from './params.js';
+import { ADDR_SPEC, PARAMS, QUOTED, TOKEN, URI_IN_BRACKETS, fewSemicolons } from './patterns.js';
 import { scanQuoted, unquote } from './quoted.js';
 
 export interface NameAddr {
@@ -199,4 +200,87 @@ export function parseNameAddrField(s: string, b: Uint8Array, h: HeaderField, out
     p = skipLws(b, p + 1, end);
     if (p >= end) throw new SipParseError(code, "empty value after ','");
   }
+}
+
+// The usual spellings of a single From/To value (patterns.ts): ["quoted" or plain token display
+// name] <URI> [;params], or an addr-spec [;params]; params without LWS or quotes.
+// Captures: 1 quoted display name, 2 token display name, 3 URI in <>, 4 its params, 5 addr-spec, 6 its params.
+const NAME_ADDR_FAST = new RegExp(
+  `(?:(${QUOTED})[ \\t]*|(${TOKEN}+(?: ${TOKEN}+)*)[ \\t]*)?<(${URI_IN_BRACKETS})>(${PARAMS})|(${ADDR_SPEC})(${PARAMS})`,
+  'y',
+);
+
+/**
+ * Whether parseNameAddrField(s, b, h, out, o) would accept h for a single-valued header (From,
+ * To) without throwing; false means "maybe not": ask parseNameAddrField.
+ */
+export function isNameAddrFast(s: string, h: HeaderField): boolean {
+  const vs = h.valueStart;
+  const ve = h.valueEnd;
+  NAME_ADDR_FAST.lastIndex = vs;
+  return NAME_ADDR_FAST.test(s) && NAME_ADDR_FAST.lastIndex === ve && fewSemicolons(s, vs, ve, MAX_PARAMS);
+}
+
+/**
+ * parseNameAddrField for a single-valued header (From, To) through NAME_ADDR_FAST: the value it
+ * would return, or undefined when h is spelled otherwise.
+ * (One function on purpose: it is compiled once, not once alone and again inlined in a caller.)
+ */
+export function parseNameAddrFast(s: string, b: Uint8Array, h: HeaderField): Contact | undefined {
+  const vs = h.valueStart;
+  const ve = h.valueEnd;
+  NAME_ADDR_FAST.lastIndex = vs;
+  const m = NAME_ADDR_FAST.exec(s);
+  if (m === null || NAME_ADDR_FAST.lastIndex !== ve) return undefined;
+  const quoted = m[1];
+  const displayName = quoted === undefined ? m[2] : quoted.indexOf('\\') < 0 ? quoted.slice(1, -1) : unquote(s, b, vs, vs + quoted.length);
+  let uri = m[3];
+  let uriStart: number;
+  let uriEnd: number;
+  let q: number;
+  const bracketed = uri !== undefined;
+  if (uri !== undefined) {
+    q = ve - m[4].length;
+    uriEnd = q - 1;
+    uriStart = uriEnd - uri.length;
+  } else {
+    uri = m[5];
+    uriStart = vs;
+    uriEnd = vs + uri.length;
+    q = uriEnd;
+  }
+  // the params, as splitParams (params.ts) reads them; tag is the first one named so
+  const params: Param[] = [];
+  let tag: string | undefined;
+  let tagSeen = false;
+  while (q < ve) {
+    if (params.length >= MAX_PARAMS) return undefined;
+    const ns = q + 1;
+    let semi = s.indexOf(';', ns);
+    if (semi < 0 || semi > ve) semi = ve;
+    const eq = s.indexOf('=', ns);
+    const hasValue = eq >= 0 && eq < semi;
+    const name = s.slice(ns, hasValue ? eq : semi).toLowerCase();
+    const value = hasValue ? s.slice(eq + 1, semi) : null;
+    params.push({ name, value, start: ns, end: semi });
+    if (!tagSeen && name === 'tag') {
+      tagSeen = true;
+      tag = value ?? undefined;
+    }
+    q = semi;
+  }
+  return {
+    displayName,
+    uri,
+    uriStart,
+    uriEnd,
+    bracketed,
+    params,
+    tag,
+    start: vs,
+    end: ve,
+    header: h,
+    expires: undefined,
+    q: undefined,
+  };
 }

@@ -13,6 +13,7 @@
 import { CHARS, C_HNV, C_PARAM, C_PASS, C_URIC, C_USER, hexVal, isAlpha, isDigit } from './chars.js';
 import { SipParseError } from './errors.js';
 import { isHost, parsePort, scanHost } from './host.js';
+import { SIP_URI_NO_HEADERS, matchesExactly } from './patterns.js';
 
 export interface SipUri {
   /** lower-case: 'sip' | 'sips' | 'tel' | anything else */
@@ -295,4 +296,14 @@ export function unescapeUri(s: string): string {
     i++;
   }
   return out;
+}
+
+const SIP_URI_FAST = new RegExp(SIP_URI_NO_HEADERS, 'y');
+
+/**
+ * True when s[start, end) is a sip: or sips: URI, without headers, that parseUriBytes accepts
+ * (a pattern, patterns.ts); false means "maybe not": ask parseUriBytes.
+ */
+export function isSipUriWithoutHeaders(s: string, start: number, end: number): boolean {
+  return matchesExactly(SIP_URI_FAST, s, start, end);
 }
