@@ -7,10 +7,21 @@
 //   warm: after 1,000,000 more, the steady state.
 // Bounded: 1.02 million requests.
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** A port nobody listens on right now (the server binds it, although the bench sends nothing). */
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
 const c00 = process.cpuUsage();
 const { SipServer } = await import('../dist/src/daemon/server.js');
 const { MODULES } = await import('../dist/src/modules/registry.js');
@@ -18,7 +29,7 @@ const { defaultCoreConfig } = await import('../dist/src/script/core-config.js');
 const { loadConfig } = await import('../dist/src/script/load-config.js');
 const { Logger, MemorySink } = await import('../dist/src/util/logger.js');
 
-const cfg = readFileSync(path.join(here, '..', 'test', 'fixtures', 'cfg', 'bench', 'stateless.cfg'), 'utf8').replace('port=5060', 'port=5999');
+const cfg = readFileSync(path.join(here, '..', 'test', 'fixtures', 'cfg', 'bench', 'stateless.cfg'), 'utf8').replace('port=5060', `port=${await freePort()}`);
 const base = defaultCoreConfig();
 base.auto_aliases = false;
 const loaded = loadConfig(cfg, 'stateless.cfg', MODULES, base);

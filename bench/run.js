@@ -6,7 +6,8 @@
 //     several rounds; prints each run and the medians and ratios.
 //  2. The SIP parser micro-benchmark (bench/parser.js).
 //
-// Usage: npm run bench [-- --rounds N --n REQUESTS --scenario options] [--skip-kamailio] [--skip-parser]
+// Usage: npm run bench [-- --rounds N --n REQUESTS[,REQUESTS...] --scenario options] [--skip-kamailio] [--skip-parser]
+// Default: 3 rounds of 20,000 (the benchmark's own size) and of 100,000 requests.
 // The compare.sh directory is ../shared/bench next to this repository, or $SER_BENCH_DIR.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -24,7 +25,8 @@ const opt = (name, dflt) => {
 const flag = (name) => args.includes(`--${name}`);
 
 const rounds = Number(opt('rounds', '3'));
-const n = Number(opt('n', '20000'));
+const sizes = opt('n', '20000,100000').split(',').map(Number);
+let n = sizes[0];
 const scenario = opt('scenario', 'options');
 const benchDir = process.env.SER_BENCH_DIR ?? path.resolve(root, '..', 'shared', 'bench');
 const compare = path.join(benchDir, 'compare.sh');
@@ -97,8 +99,14 @@ function s1() {
   return true;
 }
 
-s1();
-if (!flag('skip-parser') && existsSync(path.join(here, 'parser.js'))) {
+for (const size of sizes) {
+  n = size;
+  if (!s1()) break;
+  console.log('');
+}
+if (!flag('skip-parser')) {
+  console.log('# the whole pipeline without sockets (bench/pipeline.js)');
+  spawnSync(process.execPath, [path.join(here, 'pipeline.js')], { stdio: 'inherit' });
   console.log('\n# SIP parser micro-benchmark (bench/parser.js)');
   spawnSync(process.execPath, [path.join(here, 'parser.js')], { stdio: 'inherit' });
 }

@@ -90,15 +90,25 @@ export class LocalTags {
   }
 
   tagFor(msg: SipMessage): string {
-    // The bytes of the first Via (its branch), Call-ID and CSeq fields: equal for a
-    // retransmission, different for another request; read from the buffer, nothing to parse.
-    const b = msg.buf;
+    // Equal for a retransmission, different for another request: an RFC 3261 branch already is
+    // that (§8.1.1.7), with the CSeq for the CANCEL/ACK that share it; without one (RFC 2543),
+    // the bytes of the first Via, Call-ID and CSeq fields.
     let h = 0x811c9dc5;
-    for (const name of TAG_FIELDS) {
-      const f = msg.header(name);
-      if (!f) continue;
-      for (let i = f.valueStart; i < f.valueEnd; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-      h = Math.imul(h ^ 0x7c, 0x01000193);
+    let branch: string | undefined;
+    try {
+      branch = msg.via1.branch;
+    } catch {
+      branch = undefined;
+    }
+    if (branch && branch.length > 7 && branch.startsWith('z9hG4bK')) {
+      h = hashText(h, branch);
+      const cseq = msg.header('cseq');
+      if (cseq) h = hashBytes(h, msg.buf, cseq.valueStart, cseq.valueEnd);
+    } else {
+      for (const name of TAG_FIELDS) {
+        const f = msg.header(name);
+        if (f) h = hashBytes(h, msg.buf, f.valueStart, f.valueEnd);
+      }
     }
     return this.prefix + '-' + (h >>> 0).toString(16).padStart(8, '0');
   }
@@ -107,4 +117,16 @@ export class LocalTags {
   isOurs(tag: string | undefined): boolean {
     return tag !== undefined && tag.length > this.prefix.length && tag.startsWith(this.prefix);
   }
+}
+
+/** FNV-1a steps over bytes of a buffer, then a separator. */
+function hashBytes(h: number, b: Buffer, start: number, end: number): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return Math.imul(h ^ 0x7c, 0x01000193);
+}
+
+/** FNV-1a steps over a byte string, then a separator. */
+function hashText(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return Math.imul(h ^ 0x7c, 0x01000193);
 }
