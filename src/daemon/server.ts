@@ -125,24 +125,14 @@ export class SipServer implements Core {
     return out;
   }
 
-  /** Bind the sockets (unless inherited), learn who myself is, start the modules, compile the script. */
+  /**
+   * Learn who myself is, start the modules, compile the script, then open the sockets (or take
+   * over the inherited ones). The sockets come last, and with no await after them, so that no
+   * message can arrive before the script is ready to run it.
+   */
   async start(): Promise<void> {
     this.sockets = this.opts.sockets ?? (await SipServer.planSockets(this.cfg, this.resolver));
     if (this.sockets.length === 0) throw new Error('no address to listen on');
-    this.transport = new TransportLayer(
-      this.sockets,
-      (buf, rcv) => this.receive(buf, rcv),
-      {
-        maxMsgSize: this.cfg.max_msg_size,
-        maxBuffer: this.cfg.maxbuffer,
-        readTimeout: this.cfg.tcp_read_timeout,
-        lifetime: this.cfg.tcp_connection_lifetime,
-        connectTimeout: this.cfg.tcp_connect_timeout,
-        maxConnections: this.cfg.tcp_max_connections,
-      },
-      { err: (t) => this.log.err(t), warn: (t) => this.log.warn(t), dbg: (t) => this.log.dbg(t) },
-      this.opts.inherited,
-    );
     this.myself = new Myself(this.sockets);
     for (const a of this.cfg.alias) this.myself.add(a.host, a.port);
     if (this.cfg.auto_aliases) await this.addAutoAliases();
@@ -160,6 +150,21 @@ export class SipServer implements Core {
       lookupHost: (name) => this.resolver.lookupHost(name),
     });
     this.main = this.script.route('request', 0);
+
+    this.transport = new TransportLayer(
+      this.sockets,
+      (buf, rcv) => this.receive(buf, rcv),
+      {
+        maxMsgSize: this.cfg.max_msg_size,
+        maxBuffer: this.cfg.maxbuffer,
+        readTimeout: this.cfg.tcp_read_timeout,
+        lifetime: this.cfg.tcp_connection_lifetime,
+        connectTimeout: this.cfg.tcp_connect_timeout,
+        maxConnections: this.cfg.tcp_max_connections,
+      },
+      { err: (t) => this.log.err(t), warn: (t) => this.log.warn(t), dbg: (t) => this.log.dbg(t) },
+      this.opts.inherited,
+    );
     if (!this.opts.inherited) await this.transport.start();
   }
 

@@ -93,13 +93,25 @@ export async function runWorker(): Promise<void> {
   let text = { file: '', source: '' };
   const udp = new Map<number, dgram.Socket>();
   const tcp = new Map<number, net.Server>();
+  // A handle starts reading as soon as it arrives, long before the server is ready: keep what
+  // comes meanwhile (bounded) and hand it over once the server runs.
+  const early: { buf: Buffer; ip: string; port: number; id: number }[] = [];
+  const holders: [dgram.Socket, (b: Buffer, r: dgram.RemoteInfo) => void][] = [];
   const started = new Promise<void>((resolve) => {
     process.on('message', (m: ToWorker, handle?: unknown) => {
       if (m.type === 'sockets') {
         list = m.list;
         argv = m.argv;
         text = { file: m.file, source: m.source };
-      } else if (m.type === 'udp') udp.set(m.id, handle as dgram.Socket);
+      } else if (m.type === 'udp') {
+        const sock = handle as dgram.Socket;
+        const hold = (buf: Buffer, r: dgram.RemoteInfo) => {
+          if (early.length < 1000) early.push({ buf, ip: r.address, port: r.port, id: m.id });
+        };
+        sock.on('message', hold);
+        holders.push([sock, hold]);
+        udp.set(m.id, sock);
+      }
       else if (m.type === 'tcp') tcp.set(m.id, handle as net.Server);
       else if (m.type === 'start') resolve();
     });
@@ -114,6 +126,12 @@ export async function runWorker(): Promise<void> {
   } catch (e) {
     process.send?.({ type: 'error', text: (e as Error).message } satisfies FromWorker);
     process.exit(1);
+  }
+  // still in the same turn as the end of start(): nothing can have slipped between
+  for (const [sock, hold] of holders) sock.off('message', hold);
+  for (const e of early.splice(0)) {
+    const socket = list.find((s) => s.id === e.id)!;
+    server.receive(e.buf, { proto: 'udp', srcIp: e.ip, srcPort: e.port, socket });
   }
   process.send?.({ type: 'ready' } satisfies FromWorker);
   process.on('SIGTERM', () => {
