@@ -22,7 +22,6 @@ function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');
 }
 
-
 /**
  * `ser [options]`. Resolves with an exit code for commands that finish (-h, -V, -c, errors,
  * the parent of a daemon), or with undefined once a server is running.
@@ -48,7 +47,7 @@ export async function run(argv: readonly string[]): Promise<number | undefined> 
     return 0;
   }
   if (cl.version) {
-    out(`version: ser ${VERSION} (${ARCH_OS})\nflags: USE_TCP, DNS_IP_HACK, STATS\nNode.js ${process.version}`);
+    out(`version: ser ${VERSION} (${ARCH_OS})\nflags: USE_TCP, USE_IPV6\nNode.js ${process.version}`);
     return 0;
   }
   if (cl.chroot) {
@@ -87,7 +86,7 @@ export async function run(argv: readonly string[]): Promise<number | undefined> 
 
   const isDaemonChild = process.env[DAEMON_ENV] === '1';
   if (cfg.fork && cl.foreground === 0 && !isDaemonChild) return daemonize(argv, cfg);
-  return serve(loaded, cl, isDaemonChild);
+  return serve(loaded, isDaemonChild);
 }
 
 /**
@@ -143,7 +142,7 @@ function daemonize(argv: readonly string[], cfg: CoreConfig): Promise<number> {
   });
 }
 
-async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boolean): Promise<number | undefined> {
+async function serve(loaded: LoadedConfig, isDaemonChild: boolean): Promise<number | undefined> {
   const cfg = loaded.core;
   const { sink, note } = makeLogSink(cfg);
   const log = new Logger(sink, cfg.debug, 0);
@@ -174,6 +173,10 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
     return 1;
   }
 
+  // Written while still privileged and before -w changes the directory, as SER does.
+  const pidFile = cfg.pid_file ? path.resolve(cfg.pid_file) : undefined;
+  if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
+
   // The sockets are bound (a privileged port needs root); now become the configured user, before
   // any worker is started so that the workers run as that user too.
   const step = (what: string, f: () => void): string | undefined => {
@@ -192,6 +195,7 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
   if (failed) {
     report('error', failed);
     await server.stop().catch(() => undefined);
+    if (pidFile) removePidFile(pidFile);
     return 1;
   }
 
@@ -199,9 +203,6 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
   if (cfg.workers > 1) {
     pool = await startWorkers(server, cfg.workers - 1, log);
   }
-  const pidFile = cfg.pid_file ? path.resolve(cfg.pid_file) : undefined;
-  if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
-
   report('ready', banner(server, cfg));
   log.info(`ser ${VERSION} started: config ${loaded.file}, pid ${process.pid}`);
 
@@ -212,13 +213,7 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
     log.notice(`${sig} received, shutting down`);
     await pool?.stop();
     await server.stop();
-    if (pidFile) {
-      try {
-        unlinkSync(pidFile);
-      } catch {
-        // already gone
-      }
-    }
+    if (pidFile) removePidFile(pidFile);
     sink.close();
     process.exit(0);
   };
@@ -229,4 +224,12 @@ async function serve(loaded: LoadedConfig, cl: CommandLine, isDaemonChild: boole
     log.log(-2, `CRITICAL: uncaught exception: ${e.stack ?? e}`);
   });
   return undefined;
+}
+
+function removePidFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone, or no longer ours to remove after a user switch
+  }
 }

@@ -226,30 +226,27 @@ export class SipServer implements Core {
   private onUnparsable(rcv: ReceiveInfo, err: SipParseError): void {
     this.log.dbg(`dropping unparsable message from ${rcv.srcIp}:${rcv.srcPort}: ${err.message}`);
     const partial = err.partial;
-    if (!partial || !partial.isRequest || partial.method === 'ACK') return;
+    if (partial && partial.isRequest) this.reject(partial, rcv, err.status, reasonFor(err.status));
+  }
+
+  /** Answer a request the core refuses, before any script runs; never an ACK (RFC 3261 §17.1.1.3). */
+  private reject(msg: SipMessage, rcv: ReceiveInfo, status: number, reason: string, headers?: readonly string[]): void {
     this.stats.rejected++;
-    const reply = buildReply(partial, err.status, reasonFor(err.status), {
-      toTag: this.tags.tagFor(partial),
+    if (msg.method === 'ACK') return;
+    const buf = buildReply(msg, status, reason, {
+      toTag: this.tags.tagFor(msg),
+      headers,
       server: this.cfg.server_signature ? this.serverHeader : undefined,
     });
-    this.transport.send({ proto: rcv.proto, ip: rcv.srcIp, port: rcv.srcPort }, reply, rcv.socket, rcv.connection);
+    this.transport.send({ proto: rcv.proto, ip: rcv.srcIp, port: rcv.srcPort }, buf, rcv.socket, rcv.connection);
   }
 
   private onRequest(msg: SipMessage, rcv: ReceiveInfo): void {
     this.stats.requests++;
     const rej = checkRequest(msg);
     if (rej) {
-      this.stats.rejected++;
       this.log.dbg(`rejecting ${msg.method} from ${rcv.srcIp}:${rcv.srcPort}: ${rej.status} ${rej.reason} (${rej.code})`);
-      // RFC 3261 §17.1.1.3: there is no answer to an ACK
-      if (msg.method !== 'ACK') {
-        const buf = buildReply(msg, rej.status, rej.reason, {
-          toTag: this.tags.tagFor(msg),
-          headers: rej.headers,
-          server: this.cfg.server_signature ? this.serverHeader : undefined,
-        });
-        this.transport.send({ proto: rcv.proto, ip: rcv.srcIp, port: rcv.srcPort }, buf, rcv.socket, rcv.connection);
-      }
+      this.reject(msg, rcv, rej.status, rej.reason, rej.headers);
       return;
     }
     // An ACK for a reply we sent without state ends here (SER's sl_filter_ACK).
