@@ -11,7 +11,7 @@ import { Logger, SyslogSink } from '../util/logger.js';
 import { parseArgv, USAGE, UsageError, type CommandLine } from './argv.js';
 import { banner } from './banner.js';
 import { SipServer } from './server.js';
-import { errOut, load, makeLogSink } from './startup-config.js';
+import { errOut, load, makeLogSink, printConfigErrors } from './startup-config.js';
 import { ARCH_OS, VERSION } from './version.js';
 import { startWorkers, isWorkerProcess, runWorker, type WorkerPool } from './workers.js';
 
@@ -67,8 +67,7 @@ export async function run(argv: readonly string[]): Promise<number | undefined> 
       await compileScript(loaded, { states: new Map(), lookupHost: (n) => resolver.lookupHost(n) });
     } catch (e) {
       if (e instanceof ConfigErrors) {
-        errOut(e.format());
-        errOut(`ser: ${e.errors.length} error${e.errors.length > 1 ? 's' : ''} in ${loaded.file}`);
+        printConfigErrors(e, loaded.file);
         return 1;
       }
       throw e;

@@ -5,9 +5,9 @@ import { parseMessage, type SipMessage } from '../sip/parser/message.js';
 import { responseHop, stripFirstVia } from '../sip/proxy/stateless.js';
 import { buildReply, LocalTags } from '../sip/reply.js';
 import type { ReceiveInfo, SocketInfo, Proto } from '../sip/transport/socket-info.js';
-import { Resolver } from '../sip/transport/resolver.js';
+import { Resolver, type Target } from '../sip/transport/resolver.js';
 import { TransportLayer, type InheritedHandles } from '../sip/transport/transport-layer.js';
-import { checkRequest, checkResponse } from '../sip/validate.js';
+import { checkRequest, checkResponse, reasonPhrase } from '../sip/validate.js';
 import { compileScript, type CompiledScript, type StmtFn } from '../script/compile.js';
 import { RequestContext } from '../script/context.js';
 import type { Core, CoreStats } from '../script/core-api.js';
@@ -226,7 +226,7 @@ export class SipServer implements Core {
   private onUnparsable(rcv: ReceiveInfo, err: SipParseError): void {
     this.log.dbg(`dropping unparsable message from ${rcv.srcIp}:${rcv.srcPort}: ${err.message}`);
     const partial = err.partial;
-    if (partial && partial.isRequest) this.reject(partial, rcv, err.status, reasonFor(err.status));
+    if (partial && partial.isRequest) this.reject(partial, rcv, err.status, reasonPhrase(err.status));
   }
 
   /** Answer a request the core refuses, before any script runs; never an ACK (RFC 3261 §17.1.1.3). */
@@ -234,7 +234,7 @@ export class SipServer implements Core {
     this.stats.rejected++;
     if (msg.method === 'ACK') return;
     const buf = buildReply(msg, status, reason, {
-      toTag: this.tags.tagFor(msg),
+      tags: this.tags,
       headers,
       server: this.cfg.server_signature ? this.serverHeader : undefined,
     });
@@ -295,19 +295,13 @@ export class SipServer implements Core {
       return;
     }
     const out = stripFirstVia(msg);
-    const host = hop.host.startsWith('[') ? hop.host.slice(1, -1) : hop.host;
-    const send = (ip: string, port: number) => {
-      if (this.transport.send({ proto, ip, port }, out)) this.stats.fwdResponses++;
-      else this.log.err(`could not forward a response to ${proto}:${ip}:${port}`);
+    const send = (t: Target) => {
+      if (this.transport.send({ proto, ip: t.ip, port: t.port }, out)) this.stats.fwdResponses++;
+      else this.log.err(`could not forward a response to ${proto}:${t.ip}:${t.port}`);
     };
-    if (ipFamily(host)) {
-      send(host, hop.port ?? 5060);
-      return;
-    }
-    this.resolver.resolve(host, hop.port, proto).then(
-      (t) => (t[0] ? send(t[0].ip, t[0].port) : this.log.err(`response: '${host}' has no address`)),
-      (e: Error) => this.log.err(`response: cannot resolve '${host}': ${e.message}`),
-    );
+    const dest = this.resolver.nextHop(hop.host, hop.port, proto);
+    if (!(dest instanceof Promise)) send(dest);
+    else dest.then(send, (e: Error) => this.log.err(`response: cannot resolve '${hop.host}': ${e.message}`));
   }
 
   // ---------------------------------------------------------------- replying (Core)
@@ -319,19 +313,16 @@ export class SipServer implements Core {
       return this.transport.send({ proto: rcv.proto, ip: rcv.srcIp, port: rcv.srcPort }, buf, rcv.socket, rcv.connection);
     }
     const hop = responseHop(ctx.msg.via1);
-    const host = hop.host.startsWith('[') ? hop.host.slice(1, -1) : hop.host;
-    if (ipFamily(host)) return this.transport.send({ proto: rcv.proto, ip: host, port: hop.port ?? 5060 }, buf, rcv.socket);
-    return this.resolver.resolve(host, hop.port, rcv.proto).then(
-      (t) => (t[0] ? this.transport.send({ proto: rcv.proto, ip: t[0].ip, port: t[0].port }, buf, rcv.socket) : false),
-      () => false,
-    );
+    const send = (t: Target) => this.transport.send({ proto: rcv.proto, ip: t.ip, port: t.port }, buf, rcv.socket);
+    const dest = this.resolver.nextHop(hop.host, hop.port, rcv.proto);
+    return dest instanceof Promise ? dest.then(send, () => false) : send(dest);
   }
 
   reply(ctx: RequestContext, status: number, reason: string, headers?: readonly string[]): boolean | Promise<boolean> {
     const msg = ctx.msg;
     if (msg.method === 'ACK') return false;
     const buf = buildReply(msg, status, reason, {
-      toTag: this.tags.tagFor(msg),
+      tags: this.tags,
       headers,
       server: this.cfg.server_signature ? this.serverHeader : undefined,
       warning: this.cfg.sip_warning ? this.warning(ctx) : undefined,
@@ -383,19 +374,4 @@ export function fixTopVia(ctx: RequestContext): void {
   }
   if (stream && !rportDone) ctx.edits.insert(v.end, `;rport=${ctx.rcv.srcPort}`);
   if (needReceived && !rcvdDone) ctx.edits.insert(v.end, `;received=${src}`);
-}
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  413: 'Request Entity Too Large',
-  414: 'Request-URI Too Long',
-  416: 'Unsupported URI Scheme',
-  420: 'Bad Extension',
-  501: 'Not Implemented',
-  505: 'Version Not Supported',
-  513: 'Message Too Large',
-};
-
-function reasonFor(status: number): string {
-  return REASONS[status] ?? 'Bad Request';
 }

@@ -14,6 +14,12 @@ export function errOut(s: string): void {
   process.stderr.write(s.endsWith('\n') ? s : s + '\n');
 }
 
+/** Every error of a config, like a compiler, then how many there were. */
+export function printConfigErrors(e: ConfigErrors, file: string): void {
+  errOut(e.format());
+  errOut(`ser: ${e.errors.length} error${e.errors.length > 1 ? 's' : ''} in ${file}`);
+}
+
 /** The config file: -f, else ./ser.cfg, else the one shipped in etc/. */
 export function configPath(cl: CommandLine): string {
   if (cl.configFile) return cl.configFile;
@@ -72,8 +78,7 @@ export async function load(cl: CommandLine, quiet = false, text?: { file: string
     loaded = text ? loadConfig(text.source, text.file, MODULES, baseConfig(cl)) : await loadConfigFile(file, MODULES, baseConfig(cl));
   } catch (e) {
     if (e instanceof ConfigErrors) {
-      errOut(e.format());
-      errOut(`ser: ${e.errors.length} error${e.errors.length > 1 ? 's' : ''} in ${file}`);
+      printConfigErrors(e, file);
       return 1;
     }
     const code = (e as NodeJS.ErrnoException).code;

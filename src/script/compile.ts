@@ -4,7 +4,7 @@ import type { Call, Compare, Expr, RouteKind, Stmt, Value } from './ast.js';
 import { ConfigError } from './config-error.js';
 import type { RequestContext } from './context.js';
 import { ROUTE_MAX_REC_LEV } from './core-config.js';
-import { ConfigErrors, type LoadedConfig } from './load-config.js';
+import { BREAK_WORDS, ConfigErrors, forEachLeaf, type LoadedConfig } from './load-config.js';
 import type { ActionResult } from './module-api.js';
 import { E_UNSPEC } from './ser-error.js';
 import { text } from './values.js';
@@ -71,24 +71,13 @@ function isThenable(r: ActionResult): r is Promise<number> {
 
 const IP_OPERANDS = new Set(['src_ip', 'dst_ip']);
 
+/** Host names compared with src_ip/dst_ip, to resolve once before compiling. */
 function collectHosts(stmts: readonly Stmt[], out: Map<string, string[]>): void {
-  const expr = (e: Expr): void => {
-    if (e.type === 'cmp' && IP_OPERANDS.has(e.lhs) && (e.op === '==' || e.op === '!=') && e.rhs.kind === 'word') {
-      const t = e.rhs.text;
-      if (t !== 'myself' && !IpNet.parse(t) && /^[A-Za-z]/.test(t)) out.set(t.toLowerCase(), []);
-    } else if (e.type === 'not') expr(e.expr);
-    else if (e.type === 'and' || e.type === 'or') {
-      expr(e.left);
-      expr(e.right);
-    }
-  };
-  for (const s of stmts) {
-    if (s.type === 'if') {
-      expr(s.cond);
-      collectHosts(s.then, out);
-      if (s.else) collectHosts(s.else, out);
-    } else if (s.type === 'block') collectHosts(s.body, out);
-  }
+  forEachLeaf(stmts, (e) => {
+    if (e.type !== 'cmp' || !IP_OPERANDS.has(e.lhs) || (e.op !== '==' && e.op !== '!=') || e.rhs.kind !== 'word') return;
+    const t = e.rhs.text;
+    if (t !== 'myself' && !IpNet.parse(t) && /^[A-Za-z]/.test(t)) out.set(t.toLowerCase(), []);
+  });
 }
 
 /** ASCII case-insensitive equality; `lower` is already lower-case (SER compares with strcasecmp). */
@@ -157,7 +146,7 @@ class Compiler {
   }
 
   call(c: Call): StmtFn {
-    if (c.name === 'break' || c.name === 'drop' || c.name === 'exit') return () => 0;
+    if (BREAK_WORDS.has(c.name)) return () => 0;
     if (c.name === 'route') return this.routeCall(Number(text(c.args[0]!)));
     const b = this.cfg.bound.get(c);
     if (!b) {

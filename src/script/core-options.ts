@@ -137,9 +137,6 @@ const facility: Setter = (cfg, a) => {
   cfg.log_facility = t;
 };
 
-/** Options SER accepts that have nothing to do in this server; they are read and ignored. */
-const ignored: Setter = () => {};
-
 export interface OptionInfo {
   set: Setter;
   doc: string;

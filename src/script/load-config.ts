@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { suggest } from '../util/suggest.js';
-import type { Call, Loc, RouteBlock, RouteKind, Script, Stmt, Expr, Value } from './ast.js';
+import type { Call, Compare, Loc, RouteBlock, RouteKind, Script, Stmt, Expr, Value } from './ast.js';
 import { ConfigError } from './config-error.js';
 import type { CoreConfig } from './core-config.js';
 import { applyOption, finishListen } from './core-options.js';
@@ -64,7 +64,7 @@ const ROUTE_KIND_NAME: Record<RouteKind, string> = {
 };
 
 /** Words that end a route block like `break` (SER's drop; Kamailio's exit). */
-const BREAK_WORDS = new Set(['break', 'drop', 'exit']);
+export const BREAK_WORDS: ReadonlySet<string> = new Set(['break', 'drop', 'exit']);
 
 /** Module names SER 0.8 ships that this server does not provide (yet). */
 const SER_MODULES = [
@@ -346,9 +346,17 @@ function unknownFunction(c: Call, modules: Map<string, LoadedModule>, registry: 
 
 /** Visit every call in statements and conditions, depth first, in source order. */
 export function forEachCall(stmts: readonly Stmt[], f: (c: Call) => void): void {
+  forEachLeaf(stmts, (n) => {
+    if (n.type === 'call') f(n);
+  });
+}
+
+/** Visit every call and comparison in statements and conditions, depth first, in source order. */
+export function forEachLeaf(stmts: readonly Stmt[], f: (n: Call | Compare) => void): void {
   const expr = (e: Expr): void => {
     switch (e.type) {
       case 'call':
+      case 'cmp':
         f(e);
         break;
       case 'not':
@@ -359,7 +367,7 @@ export function forEachCall(stmts: readonly Stmt[], f: (c: Call) => void): void 
         expr(e.left);
         expr(e.right);
         break;
-      default:
+      case 'number':
         break;
     }
   };
@@ -370,11 +378,11 @@ export function forEachCall(stmts: readonly Stmt[], f: (c: Call) => void): void 
         break;
       case 'if':
         expr(s.cond);
-        forEachCall(s.then, f);
-        if (s.else) forEachCall(s.else, f);
+        forEachLeaf(s.then, f);
+        if (s.else) forEachLeaf(s.else, f);
         break;
       case 'block':
-        forEachCall(s.body, f);
+        forEachLeaf(s.body, f);
         break;
       case 'break':
         break;

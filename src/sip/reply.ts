@@ -6,8 +6,8 @@ import type { SipMessage } from './parser/message.js';
 // (RFC 3261 §8.2.6.2: Via, From, To, Call-ID and CSeq are copied; the To gets a tag).
 
 export interface ReplyOptions {
-  /** added to a To without tag for status > 100 (RFC 3261 §8.2.6.2) */
-  toTag?: string;
+  /** where the To-tag comes from, added to a To without one for status > 100 (RFC 3261 §8.2.6.2) */
+  tags?: LocalTags;
   /** extra header lines (byte strings, without CRLF), placed after the copied ones */
   headers?: readonly string[];
   /** `Server: ...` line when server_signature is on */
@@ -46,8 +46,8 @@ export function buildReply(msg: SipMessage, status: number, reason: string, o: R
     }
     if (seen & bit) continue;
     seen |= bit;
-    if (bit === TO && o.toTag && status > 100 && !hasTag(msg)) {
-      out += head.slice(h.start, h.valueEnd) + ';tag=' + o.toTag + head.slice(h.valueEnd, h.end);
+    if (bit === TO && o.tags && status > 100 && !hasTag(msg)) {
+      out += head.slice(h.start, h.valueEnd) + ';tag=' + o.tags.tagFor(msg) + head.slice(h.valueEnd, h.end);
     } else {
       out += head.slice(h.start, h.end);
     }

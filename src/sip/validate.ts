@@ -37,8 +37,13 @@ const REASONS: Record<number, string> = {
   513: 'Message Too Large',
 };
 
+/** The reason phrase for a status the receipt checks (or the parser) owe. */
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? 'Bad Request';
+}
+
 function reject(status: number, code: string, detail: string, headers?: string[]): Rejection {
-  const r: Rejection = { status, reason: REASONS[status] ?? 'Bad Request', code, detail };
+  const r: Rejection = { status, reason: reasonPhrase(status), code, detail };
   if (headers !== undefined) r.headers = headers;
   return r;
 }

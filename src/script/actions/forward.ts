@@ -1,11 +1,12 @@
 // forward / forward_udp / forward_tcp (stateless relaying, RFC 3261 §16.11) and send / send_tcp
 // (the received bytes as they are, to a third party): SER §6.2 "Message Forwarding".
 
-import { ipFamily, normalizeIp } from '../../util/ip.js';
+import { normalizeIp } from '../../util/ip.js';
 import { isLooping, statelessBranch, viaLine, buildForwardedRequest } from '../../sip/proxy/stateless.js';
 import { uriParam } from '../../sip/parser/uri.js';
 import { SipParseError } from '../../sip/parser/errors.js';
-import type { Proto } from '../../sip/transport/socket-info.js';
+import type { Target } from '../../sip/transport/resolver.js';
+import type { Proto, SocketInfo } from '../../sip/transport/socket-info.js';
 import type { Value } from '../ast.js';
 import type { RequestContext } from '../context.js';
 import type { Core } from '../core-api.js';
@@ -92,21 +93,42 @@ function hopOf(ctx: RequestContext, t: FixedTarget, proto: Proto | undefined): H
     p = typeof tp === 'string' && tp.toLowerCase() === 'tcp' ? 'tcp' : typeof tp === 'string' && tp.toLowerCase() === 'udp' ? 'udp' : ctx.rcv.proto;
   }
   if (secure) p = 'tcp';
-  const host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
   const port = t.port.kind === 'port' ? t.port.port : uri.port;
-  return { host, port, proto: p, secure };
+  return { host: uri.host, port, proto: p, secure };
 }
 
-/** Resolve a hop to an address: synchronously for IP literals, through the resolver for names. */
-function resolveHop(core: Core, hop: Hop): { ip: string; port: number } | Promise<{ ip: string; port: number } | undefined> {
-  if (ipFamily(hop.host)) return { ip: hop.host, port: hop.port ?? (hop.secure ? 5061 : 5060) };
-  return core.resolver.resolve(hop.host, hop.port, hop.proto, hop.secure).then(
-    (targets) => (targets[0] ? { ip: targets[0].ip, port: targets[0].port } : undefined),
-    (err: Error) => {
-      core.log.err(`forward: cannot resolve '${hop.host}': ${err.message}`);
-      return undefined;
-    },
-  );
+/** Where to send: synchronously for IP literals, through the resolver for names; undefined (logged) when it does not resolve. */
+function resolveHop(core: Core, hop: Hop): Target | undefined | Promise<Target | undefined> {
+  const t = core.resolver.nextHop(hop.host, hop.port, hop.proto, hop.secure);
+  if (!(t instanceof Promise)) return t;
+  return t.catch((err: Error) => {
+    core.log.err(`forward: cannot resolve '${hop.host}': ${err.message}`);
+    return undefined;
+  });
+}
+
+/**
+ * Send what `build` makes for the socket chosen (the receiving one when protocol and family
+ * fit); sets SER's error code and returns -1 when there is no address, no socket, or no way out.
+ */
+function sendTo(ctx: RequestContext, proto: Proto, dest: Target | undefined, build: (sock: SocketInfo) => Buffer): number {
+  const core = ctx.core;
+  if (!dest) {
+    ctx.serError = E_BAD_ADDRESS;
+    return -1;
+  }
+  const sock = core.transport.pickSocket(proto, dest.family, ctx.rcv.socket);
+  if (!sock) {
+    ctx.serError = E_NO_SOCKET;
+    core.log.err(`no ${proto} socket for IPv${dest.family} destination ${dest.ip}`);
+    return -1;
+  }
+  if (!core.transport.send({ proto, ip: dest.ip, port: dest.port }, build(sock), sock)) {
+    ctx.serError = E_SEND;
+    core.log.err(`could not send to ${proto}:${dest.ip}:${dest.port}`);
+    return -1;
+  }
+  return 1;
 }
 
 /** SER's forward_request(): stateless relay of the request to `hop`. */
@@ -132,62 +154,24 @@ export function forwardRequest(ctx: RequestContext, t: FixedTarget, proto: Proto
   // RFC 3261 §16.3 step 4: our own Via with this request's loop key: it has looped.
   if (isLooping(msg, core.myself)) return replyLocally(ctx, 482, 'Loop Detected');
 
+  const send = (dest: Target | undefined): number => {
+    const r = sendTo(ctx, hop.proto, dest, (sock) =>
+      buildForwardedRequest(msg, ctx.edits, { newUri: ctx.newUri, via: viaLine(sock, statelessBranch(msg)), maxForwards }),
+    );
+    if (r > 0) core.stats.fwdRequests++;
+    return r;
+  };
   const dest = resolveHop(core, hop);
-  if (dest instanceof Promise) return dest.then((d) => sendForwarded(ctx, hop, d, maxForwards));
-  return sendForwarded(ctx, hop, dest, maxForwards);
-}
-
-function sendForwarded(
-  ctx: RequestContext,
-  hop: Hop,
-  dest: { ip: string; port: number } | undefined,
-  maxForwards: 'decrement' | 'add' | undefined,
-): number {
-  const core = ctx.core;
-  if (!dest) {
-    ctx.serError = E_BAD_ADDRESS;
-    return -1;
-  }
-  const family = ipFamily(dest.ip) as 4 | 6;
-  const sock = core.transport.pickSocket(hop.proto, family, ctx.rcv.socket);
-  if (!sock) {
-    ctx.serError = E_NO_SOCKET;
-    core.log.err(`forward: no ${hop.proto} socket for IPv${family} destination ${dest.ip}`);
-    return -1;
-  }
-  const buf = buildForwardedRequest(ctx.msg, ctx.edits, {
-    newUri: ctx.newUri,
-    via: viaLine(sock, statelessBranch(ctx.msg)),
-    maxForwards,
-  });
-  if (!core.transport.send({ proto: hop.proto, ip: dest.ip, port: dest.port }, buf, sock)) {
-    ctx.serError = E_SEND;
-    core.log.err(`forward: could not send to ${hop.proto}:${dest.ip}:${dest.port}`);
-    return -1;
-  }
-  core.stats.fwdRequests++;
-  return 1;
+  return dest instanceof Promise ? dest.then(send) : send(dest);
 }
 
 /** send / send_tcp: the message exactly as received (SER §6.2), no Via, no edits. */
 export function sendAsIs(ctx: RequestContext, t: FixedTarget, proto: Proto): ActionResult {
   const hop = hopOf(ctx, t, proto);
   if (!hop) return -1;
-  const deliver = (dest: { ip: string; port: number } | undefined): number => {
-    if (!dest) {
-      ctx.serError = E_BAD_ADDRESS;
-      return -1;
-    }
-    const family = ipFamily(dest.ip) as 4 | 6;
-    const sock = ctx.core.transport.pickSocket(proto, family, ctx.rcv.socket);
-    if (!sock || !ctx.core.transport.send({ proto, ip: dest.ip, port: dest.port }, ctx.msg.buf, sock)) {
-      ctx.serError = E_SEND;
-      return -1;
-    }
-    return 1;
-  };
+  const send = (dest: Target | undefined) => sendTo(ctx, proto, dest, () => ctx.msg.buf);
   const dest = resolveHop(ctx.core, hop);
-  return dest instanceof Promise ? dest.then(deliver) : deliver(dest);
+  return dest instanceof Promise ? dest.then(send) : send(dest);
 }
 
 const fwdDoc = (p: string) =>

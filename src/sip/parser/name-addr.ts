@@ -11,7 +11,7 @@
 import { CHARS, C_TOKEN, isAlpha, isDigit, isLwsChar, skipLws } from './chars.js';
 import { SipParseError } from './errors.js';
 import type { HeaderField } from './message.js';
-import { MAX_PARAMS, paramValue, parseParams, type Param } from './params.js';
+import { appendCheckedParams, MAX_PARAMS, paramValue, parseParams, type Param } from './params.js';
 import { ADDR_SPEC, PARAMS, QUOTED, TOKEN, URI_IN_BRACKETS, fewSemicolons } from './patterns.js';
 import { scanQuoted, unquote } from './quoted.js';
 
@@ -249,25 +249,15 @@ export function parseNameAddrFast(s: string, b: Uint8Array, h: HeaderField): Con
     uriEnd = vs + uri.length;
     q = uriEnd;
   }
-  // the params, as splitParams (params.ts) reads them; tag is the first one named so
+  // the params; the tag is the first one named so
   const params: Param[] = [];
+  if (appendCheckedParams(s, q, ve, params) < ve) return undefined;
   let tag: string | undefined;
-  let tagSeen = false;
-  while (q < ve) {
-    if (params.length >= MAX_PARAMS) return undefined;
-    const ns = q + 1;
-    let semi = s.indexOf(';', ns);
-    if (semi < 0 || semi > ve) semi = ve;
-    const eq = s.indexOf('=', ns);
-    const hasValue = eq >= 0 && eq < semi;
-    const name = s.slice(ns, hasValue ? eq : semi).toLowerCase();
-    const value = hasValue ? s.slice(eq + 1, semi) : null;
-    params.push({ name, value, start: ns, end: semi });
-    if (!tagSeen && name === 'tag') {
-      tagSeen = true;
-      tag = value ?? undefined;
+  for (const p of params) {
+    if (p.name === 'tag') {
+      tag = p.value ?? undefined;
+      break;
     }
-    q = semi;
   }
   return {
     displayName,

@@ -89,3 +89,22 @@ export function paramValue(params: readonly Param[], name: string): string | nul
   for (let i = 0; i < params.length; i++) if (params[i].name === name) return params[i].value;
   return undefined;
 }
+
+/**
+ * The fast-path reading of parameters that the patterns in patterns.ts have already checked
+ * (`;token[=value]` with no LWS and no quoted values): append them to `out` from `from` (at a
+ * ';') up to `end`. Stops early at MAX_PARAMS; returns where it stopped (`end` when all were read).
+ */
+export function appendCheckedParams(s: string, from: number, end: number, out: Param[]): number {
+  let q = from;
+  while (q < end && out.length < MAX_PARAMS) {
+    const ns = q + 1;
+    let semi = s.indexOf(';', ns);
+    if (semi < 0 || semi > end) semi = end;
+    const eq = s.indexOf('=', ns);
+    const hasValue = eq >= 0 && eq < semi;
+    out.push({ name: s.slice(ns, hasValue ? eq : semi).toLowerCase(), value: hasValue ? s.slice(eq + 1, semi) : null, start: ns, end: semi });
+    q = semi;
+  }
+  return q;
+}

@@ -22,7 +22,7 @@ const TOKEN = "[A-Za-z0-9\\-.!%*_+`'~]";
 const GENVAL = "[A-Za-z0-9\\-.!%*_+`'~:\\[\\]]";
 /** quoted-string without folds (quoted.ts scanQuoted): qdtext, or "\" + anything but CR/LF */
 const QUOTED = String.raw`"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\r\n])*"`;
-/** *( ";" token [ "=" gen-value ] ) with no LWS and no quoted values (see splitParams) */
+/** *( ";" token [ "=" gen-value ] ) with no LWS and no quoted values (read by appendCheckedParams in params.ts) */
 export const PARAMS = `(?:;${TOKEN}+(?:=${GENVAL}+)?)*`;
 
 /** IPv4address with each part 0..255, 1 to 3 digits (host.ts isIPv4) */

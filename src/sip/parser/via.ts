@@ -9,7 +9,7 @@ import { CHARS, C_TOKEN, isDigit, isLwsChar, skipLws } from './chars.js';
 import { SipParseError } from './errors.js';
 import { isHost, parsePort, scanHost } from './host.js';
 import type { HeaderField } from './message.js';
-import { MAX_PARAMS, parseParams, type Param } from './params.js';
+import { appendCheckedParams, parseParams, type Param } from './params.js';
 import { HOST, PARAMS } from './patterns.js';
 
 export interface Via {
@@ -221,20 +221,11 @@ export function parseViaFieldFast(s: string, h: HeaderField, out: Via[]): boolea
       end: last,
       header: h,
     };
-    // the params, as splitParams (params.ts) reads them, with the well-known ones picked out
+    // the params, with the well-known ones picked out
     const params = via.params;
-    let q = last - m[4].length;
+    const q = appendCheckedParams(s, last - m[4].length, last, params);
     let ttl = false;
-    while (q < last && params.length < MAX_PARAMS) {
-      const ns = q + 1;
-      let semi = s.indexOf(';', ns);
-      if (semi < 0 || semi > last) semi = last;
-      const eq = s.indexOf('=', ns);
-      const hasValue = eq >= 0 && eq < semi;
-      const name = s.slice(ns, hasValue ? eq : semi).toLowerCase();
-      const value = hasValue ? s.slice(eq + 1, semi) : null;
-      params.push({ name, value, start: ns, end: semi });
-      q = semi;
+    for (const { name, value } of params) {
       switch (name) {
         case 'branch':
           via.branch ??= value ?? '';

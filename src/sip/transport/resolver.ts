@@ -323,6 +323,23 @@ export class Resolver {
     return this.srvTargets(host, orderSrv(srv, this.random), tp);
   }
 
+  /**
+   * The address to send to for a next hop: at once for an IP literal (brackets allowed; default
+   * port 5060, 5061 when secure), so the per-message path stays free of promises; otherwise the
+   * first target of resolve(). Rejects like resolve(), and with ENOTFOUND when nothing is left.
+   */
+  nextHop(host: string, port: number | undefined, transport: TransportName, secure = false): Target | Promise<Target> {
+    const fam = ipFamily(host);
+    if (fam !== 0 && (port === undefined || (Number.isInteger(port) && port > 0 && port <= 65535))) {
+      const sec = secure || transport === 'tls';
+      return { ip: normalizeIp(host)!, port: port ?? (sec ? 5061 : 5060), family: fam, transport: sec ? 'tls' : transport };
+    }
+    return this.resolve(host, port, transport, secure).then((targets) => {
+      if (!targets[0]) throw new ResolveError('ENOTFOUND', host, `${host} has no address`);
+      return targets[0];
+    });
+  }
+
   /** A/AAAA of a plain name (hosts file first), ordered per preferIPv6; an IP literal is itself. */
   async lookupHost(host: string): Promise<string[]> {
     if (this.closed) throw new ResolveError('ECANCELLED', host, 'resolver closed');

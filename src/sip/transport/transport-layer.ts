@@ -38,7 +38,7 @@ export class TransportLayer {
   constructor(
     readonly sockets: readonly SocketInfo[],
     private readonly handler: MessageHandler,
-    private readonly opts: TransportOptions,
+    opts: TransportOptions,
     private readonly log: TransportLog,
     inherited?: InheritedHandles,
   ) {

@@ -27,7 +27,7 @@ export class UdpListener {
 
   constructor(
     readonly info: SocketInfo,
-    private readonly handler: DatagramHandler,
+    handler: DatagramHandler,
     private readonly opts: UdpOptions,
     existing?: dgram.Socket,
   ) {
