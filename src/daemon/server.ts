@@ -62,6 +62,7 @@ export class SipServer implements Core {
   private main: StmtFn | undefined;
   private preScript: HookEntry[] = [];
   private onResponse: HookEntry[] = [];
+  private postScript: HookEntry[] = [];
   private sockets: SocketInfo[] = [];
 
   constructor(
@@ -144,6 +145,7 @@ export class SipServer implements Core {
       const hooks = (m.desc as ModuleDescriptor<unknown>).hooks;
       if (hooks?.preScript) this.preScript.push({ state, hooks });
       if (hooks?.onResponse) this.onResponse.push({ state, hooks });
+      if (hooks?.postScript) this.postScript.push({ state, hooks });
     }
     this.script = await compileScript(this.loaded, {
       states: this.states,
@@ -256,13 +258,24 @@ export class SipServer implements Core {
     for (const h of this.preScript) if (h.hooks.preScript!(h.state, ctx) === 0) return;
     const main = this.main;
     if (!main) return;
-    const r = main(ctx);
-    if (typeof r !== 'number') {
-      r.catch((e: unknown) => {
-        this.stats.scriptErrors++;
-        this.log.err(`script failed on ${msg.method} from ${rcv.srcIp}:${rcv.srcPort}: ${(e as Error).stack ?? e}`);
-      });
+    const post = this.postScript;
+    let r: ReturnType<StmtFn>;
+    try {
+      r = main(ctx);
+    } catch (e) {
+      for (const h of post) h.hooks.postScript!(h.state, ctx);
+      throw e;
     }
+    if (typeof r === 'number') {
+      for (const h of post) h.hooks.postScript!(h.state, ctx);
+      return;
+    }
+    r.catch((e: unknown) => {
+      this.stats.scriptErrors++;
+      this.log.err(`script failed on ${msg.method} from ${rcv.srcIp}:${rcv.srcPort}: ${(e as Error).stack ?? e}`);
+    }).finally(() => {
+      for (const h of post) h.hooks.postScript!(h.state, ctx);
+    });
   }
 
   /** SER's forward_reply: a response goes to the next Via once ours is removed (RFC 3261 §16.7, §18.2.2). */
@@ -319,16 +332,22 @@ export class SipServer implements Core {
   }
 
   reply(ctx: RequestContext, status: number, reason: string, headers?: readonly string[]): boolean | Promise<boolean> {
-    const msg = ctx.msg;
-    if (msg.method === 'ACK') return false;
-    const buf = buildReply(msg, status, reason, {
+    if (ctx.msg.method === 'ACK') return false;
+    return this.sendReply(ctx, this.buildReply(ctx, status, reason, headers));
+  }
+
+  buildReply(ctx: RequestContext, status: number, reason: string, headers?: readonly string[]): Buffer {
+    return buildReply(ctx.msg, status, reason, {
       tags: this.tags,
       headers,
       server: this.cfg.server_signature ? this.serverHeader : undefined,
       warning: this.cfg.sip_warning ? this.warning(ctx) : undefined,
       viaEdits: ctx.edits,
     });
-    return this.sendReply(ctx, buf);
+  }
+
+  scriptRoute(kind: 'request' | 'failure', index: number): StmtFn | undefined {
+    return this.script?.route(kind, index);
   }
 
   /** SER's sip_warning header (admin guide Example 3-1). */

@@ -1,7 +1,7 @@
 import { EditList } from '../sip/edit.js';
 import type { SipMessage } from '../sip/parser/message.js';
 import { parseUri, type SipUri } from '../sip/parser/uri.js';
-import type { ReceiveInfo } from '../sip/transport/socket-info.js';
+import type { ReceiveInfo, SocketInfo } from '../sip/transport/socket-info.js';
 import type { Core } from './core-api.js';
 import { REQUEST_ROUTE } from './module-api.js';
 import { E_UNSPEC } from './ser-error.js';
@@ -26,6 +26,21 @@ export class RequestContext {
   depth = 0;
   /** set once Max-Forwards was checked and decremented (maxfwd), so forwarding does not do it again */
   maxFwdProcessed = false;
+  /**
+   * Where the request goes next when that is not its Request-URI (Kamailio's $du): set by
+   * loose_route() when the next hop is a loose router, RFC 3261 §16.12 (the Request-URI stays).
+   */
+  dstUri: string | undefined = undefined;
+  /**
+   * Header lines (each with CRLF) that depend on the socket the request leaves by, such as
+   * Record-Route (RFC 3261 §16.6 step 4); forwarding calls them with that socket and inserts
+   * the result as the first header lines.
+   */
+  readonly outboundHeaders: ((out: SocketInfo) => string)[] = [];
+  /** failure_route[n] armed by t_on_failure(n) for the transaction t_relay creates (0: none) */
+  failureRoute = 0;
+  /** the transaction this request belongs to, once tm created or found it (t_newtran, t_relay) */
+  transaction: object | undefined = undefined;
   private uriCache: { text: string; uri: SipUri } | undefined;
 
   constructor(
@@ -46,6 +61,29 @@ export class RequestContext {
       this.uriCache = { text, uri: text === this.msg.ruri ? this.msg.uri : parseUri(text) };
     }
     return this.uriCache.uri;
+  }
+
+  /**
+   * A context for another route over the same request (tm's failure_route): the same message,
+   * flags, URIs and edits as this one has now, so new branches leave as the first ones did.
+   */
+  fork(routeType: number): RequestContext {
+    const c = new RequestContext(this.core, this.msg, this.rcv);
+    c.newUri = this.newUri;
+    c.dstUri = this.dstUri;
+    c.flags = this.flags;
+    c.edits.copyFrom(this.edits);
+    c.outboundHeaders.push(...this.outboundHeaders);
+    c.maxFwdProcessed = this.maxFwdProcessed;
+    c.transaction = this.transaction;
+    c.failureRoute = this.failureRoute;
+    c.routeType = routeType;
+    return c;
+  }
+
+  /** The URI that decides the next hop: the destination URI when set, else the current Request-URI. */
+  get nextHopUri(): string {
+    return this.dstUri ?? this.currentUri;
   }
 
   /** The destination set: the current URI first, then the appended branches (SER §2.4). */

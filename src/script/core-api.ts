@@ -42,4 +42,8 @@ export interface Core {
    * for, and `headers`; then it is sent with sendReply(). Never answers an ACK.
    */
   reply(ctx: RequestContext, status: number, reason: string, headers?: readonly string[]): boolean | Promise<boolean>;
+  /** The bytes reply() would send, for senders that keep them (tm's server transactions). */
+  buildReply(ctx: RequestContext, status: number, reason: string, headers?: readonly string[]): Buffer;
+  /** A compiled route block of the script (failure_route[n] for tm); undefined when the script has none. */
+  scriptRoute(kind: 'request' | 'failure', index: number): ((ctx: RequestContext) => number | Promise<number>) | undefined;
 }

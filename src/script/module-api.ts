@@ -63,6 +63,8 @@ export interface ParamSpec {
 export interface ModuleHooks<S> {
   /** before the request route runs; return 0 to drop the request (e.g. sl's ACK filter) */
   readonly preScript?: (state: S, ctx: RequestContext) => number;
+  /** the request route finished with `ctx` (also after an error): release what the script left behind */
+  readonly postScript?: (state: S, ctx: RequestContext) => void;
   /** a response arrived; return true when the module consumed it (tm), false to let the core forward it statelessly */
   readonly onResponse?: (state: S, msg: import('../sip/parser/message.js').SipMessage, rcv: import('../sip/transport/socket-info.js').ReceiveInfo) => boolean;
 }

@@ -82,6 +82,11 @@ export class EditList {
     return out;
   }
 
+  /** Add every edit of `other` (recorded over the same bytes). */
+  copyFrom(other: EditList): void {
+    for (const e of other.edits) this.edits.push({ ...e });
+  }
+
   /** Drop every edit (revert to the original message). */
   clear(): void {
     this.edits = [];

@@ -3,7 +3,7 @@
 
 import { normalizeIp } from '../../util/ip.js';
 import { isLooping, statelessBranch, viaLine, buildForwardedRequest } from '../../sip/proxy/stateless.js';
-import { uriParam } from '../../sip/parser/uri.js';
+import { parseUri, uriParam } from '../../sip/parser/uri.js';
 import { SipParseError } from '../../sip/parser/errors.js';
 import type { Target } from '../../sip/transport/resolver.js';
 import type { Proto, SocketInfo } from '../../sip/transport/socket-info.js';
@@ -15,7 +15,7 @@ import { E_BAD_ADDRESS, E_BAD_URI, E_NO_SOCKET, E_SEND } from '../ser-error.js';
 import { text } from '../values.js';
 
 /** Answer the request ourselves instead of forwarding it; ends the route block like SER's drop. */
-function replyLocally(ctx: RequestContext, status: number, reason: string): ActionResult {
+export function replyLocally(ctx: RequestContext, status: number, reason: string): ActionResult {
   const sent = ctx.core.reply(ctx, status, reason);
   return sent instanceof Promise ? sent.then(() => 0) : 0;
 }
@@ -59,7 +59,7 @@ export function fixTarget(args: readonly Value[], fx: FixupContext): FixedTarget
   return { host, port };
 }
 
-interface Hop {
+export interface Hop {
   host: string;
   port: number | undefined;
   proto: Proto;
@@ -72,18 +72,29 @@ function hopOf(ctx: RequestContext, t: FixedTarget, proto: Proto | undefined): H
     const host = t.host.kind === 'ip' ? t.host.ip : t.host.name;
     return { host, port: t.port.kind === 'port' ? t.port.port : undefined, proto: proto ?? ctx.rcv.proto, secure: false };
   }
+  const hop = hopForUri(ctx, ctx.nextHopUri, proto);
+  if (hop && t.port.kind === 'port') hop.port = t.port.port;
+  return hop;
+}
+
+/**
+ * The next hop for a URI (RFC 3263 §4.1): its host and port, the protocol its transport parameter
+ * names (else `proto`, else the one the request came on), TCP for sips. Undefined, with serError
+ * set and a log line, when the URI is malformed or not a SIP URI.
+ */
+export function hopForUri(ctx: RequestContext, uriText: string, proto: Proto | undefined): Hop | undefined {
   let uri;
   try {
-    uri = ctx.currentUriParsed();
+    uri = uriText === ctx.currentUri ? ctx.currentUriParsed() : parseUri(uriText);
   } catch (e) {
     if (!(e instanceof SipParseError)) throw e;
     ctx.serError = E_BAD_URI;
-    ctx.core.log.err(`forward: bad uri <${ctx.currentUri}>, dropping packet`);
+    ctx.core.log.err(`forward: bad uri <${uriText}>, dropping packet`);
     return undefined;
   }
   if (uri.scheme !== 'sip' && uri.scheme !== 'sips') {
     ctx.serError = E_BAD_URI;
-    ctx.core.log.err(`forward: cannot forward to a ${uri.scheme}: URI <${ctx.currentUri}>`);
+    ctx.core.log.err(`forward: cannot forward to a ${uri.scheme}: URI <${uriText}>`);
     return undefined;
   }
   const secure = uri.scheme === 'sips';
@@ -93,12 +104,12 @@ function hopOf(ctx: RequestContext, t: FixedTarget, proto: Proto | undefined): H
     p = typeof tp === 'string' && tp.toLowerCase() === 'tcp' ? 'tcp' : typeof tp === 'string' && tp.toLowerCase() === 'udp' ? 'udp' : ctx.rcv.proto;
   }
   if (secure) p = 'tcp';
-  const port = t.port.kind === 'port' ? t.port.port : uri.port;
-  return { host: uri.host, port, proto: p, secure };
+  const maddr = uriParam(uri, 'maddr');
+  return { host: typeof maddr === 'string' && maddr ? maddr : uri.host, port: uri.port, proto: p, secure };
 }
 
 /** Where to send: synchronously for IP literals, through the resolver for names; undefined (logged) when it does not resolve. */
-function resolveHop(core: Core, hop: Hop): Target | undefined | Promise<Target | undefined> {
+export function resolveHop(core: Core, hop: Hop): Target | undefined | Promise<Target | undefined> {
   const t = core.resolver.nextHop(hop.host, hop.port, hop.proto, hop.secure);
   if (!(t instanceof Promise)) return t;
   return t.catch((err: Error) => {
@@ -131,6 +142,32 @@ function sendTo(ctx: RequestContext, proto: Proto, dest: Target | undefined, bui
   return 1;
 }
 
+/** The socket-dependent header lines the script asked for (Record-Route), for a request leaving by `sock`. */
+export function outboundTop(ctx: RequestContext, sock: SocketInfo): string | undefined {
+  const fns = ctx.outboundHeaders;
+  if (fns.length === 0) return undefined;
+  let s = '';
+  for (const f of fns) s += f(sock);
+  return s;
+}
+
+/**
+ * RFC 3261 §16.6 step 3 (and §16.3 step 3): unless the script handled Max-Forwards (maxfwd), a
+ * request with Max-Forwards 0 is not forwarded but answered 483 (0 here); else decremented, or added.
+ */
+export function maxForwardsPlan(ctx: RequestContext): 'decrement' | 'add' | undefined | 0 {
+  if (ctx.maxFwdProcessed) return undefined;
+  const msg = ctx.msg;
+  let mf: number | undefined;
+  try {
+    mf = msg.maxForwards;
+  } catch {
+    mf = undefined; // RFC 4475 §3.1.2.4: an overlarge value may be treated as absent
+  }
+  if (mf === 0) return 0;
+  return mf === undefined ? (msg.header('max-forwards') ? undefined : 'add') : 'decrement';
+}
+
 /** SER's forward_request(): stateless relay of the request to `hop`. */
 export function forwardRequest(ctx: RequestContext, t: FixedTarget, proto: Proto | undefined): ActionResult {
   const core = ctx.core;
@@ -138,25 +175,19 @@ export function forwardRequest(ctx: RequestContext, t: FixedTarget, proto: Proto
   const hop = hopOf(ctx, t, proto);
   if (!hop) return -1;
 
-  // RFC 3261 §16.6 step 3 (and §16.3 step 3): unless the script handled Max-Forwards (maxfwd),
-  // a request with Max-Forwards 0 is not forwarded but answered 483; else decremented, or added.
-  let maxForwards: 'decrement' | 'add' | undefined;
-  if (!ctx.maxFwdProcessed) {
-    let mf: number | undefined;
-    try {
-      mf = msg.maxForwards;
-    } catch {
-      mf = undefined; // RFC 4475 §3.1.2.4: an overlarge value may be treated as absent
-    }
-    if (mf === 0) return replyLocally(ctx, 483, 'Too Many Hops');
-    maxForwards = mf === undefined ? (msg.header('max-forwards') ? undefined : 'add') : 'decrement';
-  }
+  const maxForwards = maxForwardsPlan(ctx);
+  if (maxForwards === 0) return replyLocally(ctx, 483, 'Too Many Hops');
   // RFC 3261 §16.3 step 4: our own Via with this request's loop key: it has looped.
   if (isLooping(msg, core.myself)) return replyLocally(ctx, 482, 'Loop Detected');
 
   const send = (dest: Target | undefined): number => {
     const r = sendTo(ctx, hop.proto, dest, (sock) =>
-      buildForwardedRequest(msg, ctx.edits, { newUri: ctx.newUri, via: viaLine(sock, statelessBranch(msg)), maxForwards }),
+      buildForwardedRequest(msg, ctx.edits, {
+        newUri: ctx.newUri,
+        via: viaLine(sock, statelessBranch(msg)),
+        maxForwards,
+        top: outboundTop(ctx, sock),
+      }),
     );
     if (r > 0) core.stats.fwdRequests++;
     return r;

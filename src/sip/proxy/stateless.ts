@@ -65,6 +65,8 @@ export interface ForwardEdits {
   via: string;
   /** `Max-Forwards` handling of RFC 3261 §16.6 step 3 when the script did not do it */
   maxForwards?: 'decrement' | 'add';
+  /** header lines (with CRLF) put first, e.g. Record-Route (RFC 3261 §16.6 step 4) */
+  top?: string;
 }
 
 /**
@@ -75,6 +77,8 @@ export function buildForwardedRequest(msg: SipMessage, scriptEdits: EditList, f:
   const e = new EditList();
   const firstVia = msg.header('via');
   const eoh = endOfHeaders(msg);
+  const first = msg.headers[0];
+  if (f.top) e.insert(first ? first.start : eoh, f.top);
   e.insert(firstVia ? firstVia.start : eoh, f.via);
   if (f.newUri !== undefined && f.newUri !== msg.ruri) e.replace(msg.ruriStart, msg.ruriEnd, f.newUri);
   if (f.maxForwards === 'decrement') {
