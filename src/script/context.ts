@@ -1,5 +1,5 @@
 import { EditList } from '../sip/edit.js';
-import type { SipMessage } from '../sip/parser/message.js';
+import { parseMessage, type SipMessage } from '../sip/parser/message.js';
 import { parseUri, type SipUri } from '../sip/parser/uri.js';
 import type { ReceiveInfo, SocketInfo } from '../sip/transport/socket-info.js';
 import type { Core } from './core-api.js';
@@ -81,6 +81,14 @@ export class RequestContext {
     return c;
   }
 
+  /**
+   * What a transaction keeps of this request while it waits (tm): the received bytes and the
+   * script's results, without the parsed message, which is several times the size of the bytes.
+   */
+  snapshot(): RequestSnapshot {
+    return new RequestSnapshot(this);
+  }
+
   /** The URI that decides the next hop: the destination URI when set, else the current Request-URI. */
   get nextHopUri(): string {
     return this.dstUri ?? this.currentUri;
@@ -89,5 +97,47 @@ export class RequestContext {
   /** The destination set: the current URI first, then the appended branches (SER §2.4). */
   destinationSet(): string[] {
     return [this.currentUri, ...this.branches];
+  }
+}
+
+/** A request put aside (see RequestContext.snapshot); restore() parses it again, as it was. */
+export class RequestSnapshot {
+  private readonly core: Core;
+  private readonly buf: Buffer;
+  private readonly rcv: ReceiveInfo;
+  private readonly newUri: string | undefined;
+  private readonly dstUri: string | undefined;
+  private readonly flags: number;
+  private readonly edits: EditList;
+  private readonly outboundHeaders: ((out: SocketInfo) => string)[];
+  private readonly maxFwdProcessed: boolean;
+  private readonly transaction: object | undefined;
+
+  constructor(ctx: RequestContext) {
+    this.core = ctx.core;
+    this.buf = ctx.msg.buf;
+    this.rcv = ctx.rcv;
+    this.newUri = ctx.newUri;
+    this.dstUri = ctx.dstUri;
+    this.flags = ctx.flags;
+    this.edits = ctx.edits;
+    this.outboundHeaders = ctx.outboundHeaders;
+    this.maxFwdProcessed = ctx.maxFwdProcessed;
+    this.transaction = ctx.transaction;
+  }
+
+  /** A context for `routeType` over the same request (the bytes parsed again: they parsed before). */
+  restore(routeType: number): RequestContext {
+    const msg = parseMessage(this.buf, this.rcv.proto === 'udp' ? 'datagram' : 'stream');
+    const c = new RequestContext(this.core, msg, this.rcv);
+    c.newUri = this.newUri;
+    c.dstUri = this.dstUri;
+    c.flags = this.flags;
+    c.edits.copyFrom(this.edits);
+    c.outboundHeaders.push(...this.outboundHeaders);
+    c.maxFwdProcessed = this.maxFwdProcessed;
+    c.transaction = this.transaction;
+    c.routeType = routeType;
+    return c;
   }
 }

@@ -68,7 +68,7 @@ export const BREAK_WORDS: ReadonlySet<string> = new Set(['break', 'drop', 'exit'
 
 /** Module names SER 0.8 ships that this server does not provide (yet). */
 const SER_MODULES = [
-  'rr', 'usrloc', 'registrar', 'auth', 'auth_db', 'auth_radius', 'group', 'group_radius', 'uri', 'uri_radius',
+  'auth', 'auth_db', 'auth_radius', 'group', 'group_radius', 'uri', 'uri_radius',
   'textops', 'acc', 'exec', 'domain', 'enum', 'jabber', 'msilo', 'mysql', 'postgres', 'dbtext', 'nathelper', 'pa',
   'sms', 'cpl', 'pike', 'permissions', 'xlog', 'avpops', 'print', 'mediaproxy',
 ];

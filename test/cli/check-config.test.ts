@@ -282,29 +282,22 @@ test('the shipped etc/ser.cfg passes ser -c', { timeout: 20_000 }, async (t) => 
 const BENCH = '/work/shared/bench/ser';
 const benchCfg = (name: string) => (existsSync(path.join(BENCH, name)) ? path.join(BENCH, name) : path.join(ROOT, 'test', 'fixtures', 'cfg', 'bench', name));
 
-test('the benchmark stateless.cfg passes ser -c', { timeout: 20_000 }, async (t) => {
-  const dir = tempDir(t);
-  const r = await runSer(t, ['-c', '-f', benchCfg('stateless.cfg')], { cwd: dir });
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /ok, exiting/);
-});
-
-for (const name of ['proxy.cfg', 'registrar.cfg']) {
-  test(`the benchmark ${name} fails ser -c cleanly: "module 'tm' is not available", no crash`, { timeout: 20_000 }, async (t) => {
+for (const name of ['stateless.cfg', 'proxy.cfg', 'registrar.cfg']) {
+  test(`the benchmark ${name} passes ser -c`, { timeout: 20_000 }, async (t) => {
     const dir = tempDir(t);
-    const file = benchCfg(name);
-    const r = await runSer(t, ['-c', '-f', file], { cwd: dir });
-    assert.equal(r.timedOut, false);
-    assert.equal(r.code, 1, r.stdout + r.stderr);
-    assertNoCrash(r);
-    assert.match(r.stderr, /unknown module 'tm'/);
-    assert.match(r.stderr, /module 'tm' is not available/);
-    assert.match(r.stderr, /module 'usrloc' is not available/);
-    assert.match(r.stderr, /module 'registrar' is not available/);
-    // every line is part of a diagnostic: head, excerpt, marker, hint or the summary
-    for (const l of r.stderr.split('\n').filter(Boolean)) {
-      assert.match(l, /^(\S+:\d+:\d+: (error|warning): |\s*\d+ \| |\s+\| |hint: |ser: \d+ errors? in )/, `unexpected line: ${l}`);
-    }
-    assert.match(r.stderr, new RegExp(`^ser: \\d+ errors in ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
+    const r = await runSer(t, ['-c', '-f', benchCfg(name)], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /ok, exiting/);
   });
 }
+
+test('a module SER 0.8 had that this server does not provide is named as such', { timeout: 20_000 }, async (t) => {
+  const dir = tempDir(t);
+  writeCfg(dir, 'acc.cfg', 'loadmodule "/usr/local/lib/ser/modules/acc.so"\nroute{\n\tbreak;\n}\n');
+  const r = await runSer(t, ['-c', '-f', 'acc.cfg'], { cwd: dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assertNoCrash(r);
+  assert.match(r.stderr, /unknown module 'acc'/);
+  assert.match(r.stderr, /module 'acc' is not available/);
+});
+

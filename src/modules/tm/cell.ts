@@ -2,7 +2,8 @@ import type { SipMessage } from '../../sip/parser/message.js';
 import { ClientTransaction, type ClientTxOwner } from '../../sip/transaction/client-tx.js';
 import type { ServerTransaction, ServerTxOwner } from '../../sip/transaction/server-tx.js';
 import type { Timer } from '../../sip/transaction/timers.js';
-import type { RequestContext } from '../../script/context.js';
+import type { RequestContext, RequestSnapshot } from '../../script/context.js';
+import { REQUEST_ROUTE } from '../../script/module-api.js';
 import { buildAck } from './hop-by-hop.js';
 import type { FinalOutcome } from './pick.js';
 
@@ -55,8 +56,13 @@ export class Branch implements ClientTxOwner {
 
 export class Cell implements ServerTxOwner {
   serverTx: ServerTransaction | undefined = undefined;
-  /** the request route's context, kept until the final response for failure routes and local replies */
+  /** the request route's context while the script runs ... */
   ctx: RequestContext | undefined;
+  /** ... then put aside until the final response, for failure routes and local replies */
+  snap: RequestSnapshot | undefined = undefined;
+  /** the Request-URI and destination URI the first branches were made from */
+  relayedUri: string | undefined = undefined;
+  relayedDst: string | undefined = undefined;
   readonly branches: Branch[] = [];
   /** failure_route to run when the best final response is >= 300 (0: none) */
   failureRoute = 0;
@@ -87,6 +93,25 @@ export class Cell implements ServerTxOwner {
 
   onServerTerminated(tx: ServerTransaction): void {
     this.events.serverTerminated(this, tx);
+  }
+
+  /** A context over the cell's request for `routeType` (undefined once the request was let go). */
+  context(routeType: number): RequestContext | undefined {
+    if (this.ctx) return routeType === REQUEST_ROUTE ? this.ctx : this.ctx.fork(routeType);
+    return this.snap?.restore(routeType);
+  }
+
+  /** Keep only the snapshot of the request (the script is done with it). */
+  compact(): void {
+    if (!this.ctx) return;
+    this.snap = this.ctx.snapshot();
+    this.ctx = undefined;
+  }
+
+  /** Let the request go: the final response is decided. */
+  release(): void {
+    this.ctx = undefined;
+    this.snap = undefined;
   }
 
   /** Every branch has a final outcome and none is being created. */

@@ -45,8 +45,8 @@ const URI_TARGET: FixedTarget = { host: { kind: 'uri' }, port: { kind: 'uri' } }
 export interface Completion {
   cell: Cell;
   status: number;
-  /** the request as received, while the cell still has it */
-  request: SipMessage | undefined;
+  /** the request with the script's results (flags, URI), parsed again on demand */
+  request(): RequestContext | undefined;
   /** the response sent upstream when it came from downstream */
   response: SipMessage | undefined;
   local: boolean;
@@ -127,7 +127,11 @@ export class Tm implements TxEnv, CellEvents {
   /** After the request route: a transaction the script created but neither answered nor relayed is released. */
   afterScript(ctx: RequestContext): void {
     const cell = ctx.transaction as Cell | undefined;
-    if (!cell || cell.kind !== 'proxy' || cell.finalSent || cell.relaying || cell.branches.length) return;
+    if (!cell || cell.kind !== 'proxy' || cell.ctx !== ctx) return;
+    if (cell.finalSent || cell.relaying || cell.branches.length) {
+      if (!cell.finalSent) cell.compact();
+      return;
+    }
     this.core.log.warn(`tm: script left a ${cell.method} transaction without reply or relay; released`);
     cell.serverTx?.terminate();
   }
@@ -259,8 +263,11 @@ export class Tm implements TxEnv, CellEvents {
     first: boolean,
   ): ActionResult {
     const dests: { uri: string; next: string }[] = [];
-    const base = cell.ctx;
-    if (first || ctx.newUri !== base?.newUri || ctx.dstUri !== base?.dstUri) {
+    if (first) {
+      cell.relayedUri = ctx.newUri;
+      cell.relayedDst = ctx.dstUri;
+    }
+    if (first || ctx.newUri !== cell.relayedUri || ctx.dstUri !== cell.relayedDst) {
       dests.push({ uri: ctx.currentUri, next: ctx.nextHopUri });
     }
     for (const b of ctx.branches) dests.push({ uri: b, next: b });
@@ -496,12 +503,12 @@ export class Tm implements TxEnv, CellEvents {
       return;
     }
     const best = cell.branches[pickBest(cell.branches.map((b) => b.final!))!]!.final!;
-    if (cell.failureRoute && !cell.canceled && best.status >= 300 && cell.ctx) {
+    const fctx = cell.failureRoute && !cell.canceled && best.status >= 300 ? cell.context(FAILURE_ROUTE) : undefined;
+    if (fctx) {
       const n = cell.failureRoute;
       cell.failureRoute = 0;
       const route = this.core.scriptRoute('failure', n);
       if (route) {
-        const fctx = cell.ctx.fork(FAILURE_ROUTE);
         cell.inFailureRoute = true;
         let r: number | Promise<number>;
         try {
@@ -537,7 +544,7 @@ export class Tm implements TxEnv, CellEvents {
   }
 
   /** A final reply of our own through the server transaction (t_reply, 408, 487, 500). */
-  localFinal(cell: Cell, status: number, reason: string, ctx: RequestContext | undefined = cell.ctx, headers?: readonly string[]): boolean {
+  localFinal(cell: Cell, status: number, reason: string, ctx = cell.context(REQUEST_ROUTE), headers?: readonly string[]): boolean {
     const tx = cell.serverTx;
     if (!tx || !ctx) return false;
     const sent = tx.respond(status, this.core.buildReply(ctx, status, reason, headers));
@@ -555,7 +562,7 @@ export class Tm implements TxEnv, CellEvents {
     this.stats.complete(status);
     this.stats.waiting++;
     if (this.completionHooks.length) {
-      const c: Completion = { cell, status, request: cell.ctx?.msg, response, local };
+      const c: Completion = { cell, status, request: () => cell.context(REQUEST_ROUTE), response, local };
       for (const h of this.completionHooks) {
         try {
           h(c);
@@ -564,7 +571,7 @@ export class Tm implements TxEnv, CellEvents {
         }
       }
     }
-    cell.ctx = undefined; // the request is no longer needed: memory goes back early
+    cell.release(); // the request is no longer needed: memory goes back early
   }
 
   private finishLocal(cell: Cell, status: number, msg: SipMessage | undefined): void {
@@ -656,7 +663,7 @@ export class Tm implements TxEnv, CellEvents {
     cell.freed = true;
     this.stats.current--;
     if (cell.finalSent) this.stats.waiting--;
-    cell.ctx = undefined;
+    cell.release();
   }
 
   /** Stop everything (server shutdown): no timer may fire afterwards. */
