@@ -4,10 +4,13 @@
 //  1. S1 (stateless 200 OK to OPTIONS, shared/bench/ser/stateless.cfg unchanged) through the
 //     shared compare.sh, against this server and, when installed, against Kamailio, alternating,
 //     several rounds; prints each run and the medians and ratios.
-//  2. The SIP parser micro-benchmark (bench/parser.js).
+//  2. S3 (calls through the record-routing stateful proxy, shared/bench/ser/proxy.cfg unchanged),
+//     the same way, 3 rounds of 20,000 calls.
+//  3. Memory per live transaction (bench/tm-memory.js), the pipeline without sockets
+//     (bench/pipeline.js) and the SIP parser micro-benchmark (bench/parser.js).
 //
-// Usage: npm run bench [-- --rounds N --n REQUESTS[,REQUESTS...] --scenario options] [--skip-kamailio] [--skip-parser]
-// Default: 3 rounds of 20,000 (the benchmark's own size) and of 100,000 requests.
+// Usage: npm run bench [-- --rounds N --n REQUESTS[,REQUESTS...] --scenario options|call] [--skip-kamailio] [--skip-parser]
+// Default: S1 with 20,000 (the benchmark's own size) and 100,000 requests, then S3 with 20,000 calls.
 // The compare.sh directory is ../shared/bench next to this repository, or $SER_BENCH_DIR.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,7 +30,8 @@ const flag = (name) => args.includes(`--${name}`);
 const rounds = Number(opt('rounds', '3'));
 const sizes = opt('n', '20000,100000').split(',').map(Number);
 let n = sizes[0];
-const scenario = opt('scenario', 'options');
+let scenario = opt('scenario', 'options');
+const plan = args.includes('--scenario') ? [[scenario, sizes]] : [['options', sizes], ['call', [20000]]];
 const benchDir = process.env.SER_BENCH_DIR ?? path.resolve(root, '..', 'shared', 'bench');
 const compare = path.join(benchDir, 'compare.sh');
 
@@ -99,12 +103,18 @@ function s1() {
   return true;
 }
 
-for (const size of sizes) {
-  n = size;
-  if (!s1()) break;
-  console.log('');
+run: for (const [sc, ns] of plan) {
+  scenario = sc;
+  for (const size of ns) {
+    n = size;
+    if (!s1()) break run;
+    console.log('');
+  }
 }
 if (!flag('skip-parser')) {
+  console.log('# memory per live transaction (bench/tm-memory.js)');
+  spawnSync(process.execPath, ['--expose-gc', path.join(here, 'tm-memory.js')], { stdio: 'inherit' });
+  console.log('');
   console.log('# the whole pipeline without sockets (bench/pipeline.js)');
   spawnSync(process.execPath, [path.join(here, 'pipeline.js')], { stdio: 'inherit' });
   console.log('\n# SIP parser micro-benchmark (bench/parser.js)');

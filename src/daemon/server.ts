@@ -251,11 +251,12 @@ export class SipServer implements Core {
       this.reject(msg, rcv, rej.status, rej.reason, rej.headers);
       return;
     }
-    // An ACK for a reply we sent without state ends here (SER's sl_filter_ACK).
-    if (msg.method === 'ACK' && this.tags.isOurs(msg.to.tag)) return;
     const ctx = new RequestContext(this, msg, rcv);
     fixTopVia(ctx);
+    // modules first: tm's transactions take their retransmissions and the ACKs of their replies
     for (const h of this.preScript) if (h.hooks.preScript!(h.state, ctx) === 0) return;
+    // An ACK for a reply we sent without state ends here (SER's sl_filter_ACK).
+    if (msg.method === 'ACK' && this.tags.isOurs(msg.to.tag)) return;
     const main = this.main;
     if (!main) return;
     const post = this.postScript;
