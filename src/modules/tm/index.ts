@@ -28,6 +28,12 @@ export default defineModule<Tm>({
   params: {
     fr_timer: seconds(30, 'seconds to wait for a final response, or for the first provisional one of an INVITE (Timer B/F)'),
     fr_inv_timer: seconds(120, 'seconds an INVITE may ring once a provisional response came (RFC 3261 Timer C); then it is cancelled and counts as 408'),
+    max_transactions: {
+      type: 'int',
+      default: 200_000,
+      check: positive,
+      doc: 'live transactions above which new requests get 503 with Retry-After instead of a transaction (bounds memory: see docs/benchmarks.md for bytes per transaction)',
+    },
     t1: { type: 'int', default: 500, check: positive, doc: 'RFC 3261 T1 in milliseconds (RTT estimate; retransmission intervals start here)' },
     t2: { type: 'int', default: 4000, check: positive, doc: 'RFC 3261 T2 in milliseconds (longest retransmission interval)' },
     t4: { type: 'int', default: 5000, check: positive, doc: 'RFC 3261 T4 in milliseconds (how long a message may stay in the network: Timers I and K)' },
@@ -90,6 +96,7 @@ export default defineModule<Tm>({
     new Tm(core, {
       fr_timer: p.fr_timer as number,
       fr_inv_timer: p.fr_inv_timer as number,
+      max_transactions: p.max_transactions as number,
       t1: p.t1 as number,
       t2: p.t2 as number,
       t4: p.t4 as number,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SipMessage } from '../../sip/parser/message.js';
+import { parseUri } from '../../sip/parser/uri.js';
 import { buildForwardedRequest, MAGIC_COOKIE, stripFirstVia, viaLine } from '../../sip/proxy/stateless.js';
 import { ClientTransaction } from '../../sip/transaction/client-tx.js';
 import type { Hop, TxEnv } from '../../sip/transaction/env.js';
@@ -32,6 +33,8 @@ export interface TmParams {
   fr_timer: number;
   /** SER's fr_inv_timer, seconds: time an INVITE may ring once a provisional came (RFC 3261 Timer C) */
   fr_inv_timer: number;
+  /** live transactions above which new ones are refused with 503 (memory bound) */
+  max_transactions: number;
   /** RFC 3261 Table 4 base timers, milliseconds */
   t1: number;
   t2: number;
@@ -70,6 +73,8 @@ export class Tm implements TxEnv, CellEvents {
   private nextId = 1;
   private readonly frMs: number;
   private readonly frInvMs: number;
+  private readonly maxTransactions: number;
+  private lastFullLog = -Infinity;
   /** owner of the CANCEL server and client transactions, which belong to no cell */
   private readonly standalone: ServerTxOwner & import('../../sip/transaction/client-tx.js').ClientTxOwner;
 
@@ -84,6 +89,7 @@ export class Tm implements TxEnv, CellEvents {
     this.t4 = params.t4;
     this.frMs = params.fr_timer * 1000;
     this.frInvMs = params.fr_inv_timer * 1000;
+    this.maxTransactions = params.max_transactions;
     this.branchPrefix = MAGIC_COOKIE + randomBytes(4).toString('hex');
     this.standalone = {
       onServerTerminated: (tx) => this.forgetServer(tx),
@@ -138,6 +144,21 @@ export class Tm implements TxEnv, CellEvents {
 
   // ------------------------------------------------------------ creating transactions
 
+  /**
+   * Whether the table is full; if so the request is answered 503 with Retry-After (RFC 3261
+   * §21.5.4), at most one log line a second.
+   */
+  private refuseWhenFull(ctx: RequestContext): boolean {
+    if (this.stats.current < this.maxTransactions) return false;
+    const now = this.timers.now();
+    if (now - this.lastFullLog >= 1000) {
+      this.lastFullLog = now;
+      this.core.log.err(`tm: ${this.stats.current} transactions alive (max_transactions): refusing new ones with 503`);
+    }
+    if (ctx.msg.method !== 'ACK') void ctx.core.reply(ctx, 503, 'Service Unavailable', ['Retry-After: 5']);
+    return true;
+  }
+
   private newCell(kind: CellKind, ctx: RequestContext | undefined, method: string): Cell {
     const cell = new Cell(this, this.nextId++, kind, method, ctx);
     this.stats.current++;
@@ -184,6 +205,7 @@ export class Tm implements TxEnv, CellEvents {
       old.onRetransmission();
       return 0;
     }
+    if (this.refuseWhenFull(ctx)) return 0;
     this.newServerCell(ctx, key);
     return 1;
   }
@@ -211,6 +233,7 @@ export class Tm implements TxEnv, CellEvents {
     const mf = maxForwardsPlan(ctx);
     if (mf === 0) return replyLocally(ctx, 483, 'Too Many Hops');
     if (replicate) {
+      if (this.stats.current >= this.maxTransactions) return -1;
       const cell = this.newCell('replicate', ctx, msg.method);
       return this.addBranches(cell, ctx, target, proto, true);
     }
@@ -228,6 +251,7 @@ export class Tm implements TxEnv, CellEvents {
         old.onRetransmission();
         return 0;
       }
+      if (this.refuseWhenFull(ctx)) return 0;
       cell = this.newServerCell(ctx, key);
       if (msg.method === 'INVITE') {
         // RFC 3261 §16.2: a stateful proxy answers 100 to an INVITE at once, which stops the caller's Timer A
@@ -381,7 +405,9 @@ export class Tm implements TxEnv, CellEvents {
     }
     const cell = invite?.owner as Cell | undefined;
     if (!invite || !cell || !(cell instanceof Cell)) {
-      // RFC 3261 §9.2: no matching transaction
+      // RFC 3261 §16.10: no response context; the INVITE may have been forwarded statelessly, so
+      // the CANCEL follows it statelessly; if it is for us, §9.2: 481
+      if (!this.isForUs(ctx)) return forwardRequest(ctx, URI_TARGET, undefined);
       const r = ctx.core.reply(ctx, 481, 'Call/Transaction Does Not Exist');
       return r instanceof Promise ? r.then(() => 0) : 0;
     }
@@ -392,6 +418,16 @@ export class Tm implements TxEnv, CellEvents {
     tx.respond(200, this.core.buildReply(ctx, 200, 'canceling'));
     this.cancelCell(cell);
     return 1;
+  }
+
+  /** Whether the request's next hop is this server (then nobody else can have its transaction). */
+  private isForUs(ctx: RequestContext): boolean {
+    try {
+      const u = ctx.dstUri ? parseUri(ctx.dstUri) : ctx.currentUriParsed();
+      return this.core.myself.isMyself(u.host, u.port);
+    } catch {
+      return true; // an unusable URI cannot be forwarded: answer it here
+    }
   }
 
   /** Cancel every branch still pending (RFC 3261 §16.10); no new branches after this. */
@@ -484,9 +520,8 @@ export class Tm implements TxEnv, CellEvents {
   private timerC(b: Branch): void {
     b.timerC = undefined;
     if (b.final) return;
+    this.cancelBranch(b); // sends the CANCEL (a provisional came) and bounds the INVITE by 64*T1
     b.final = { status: 408, local: true };
-    this.cancelBranch(b);
-    if (b.cancelled && b.tx) b.tx.expireIn(64 * this.t1);
     this.checkCompletion(b.cell);
   }
 
