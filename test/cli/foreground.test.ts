@@ -1,5 +1,5 @@
 // `ser -D -E -f etc/ser.cfg -l 127.0.0.1 -p PORT`: a server in the foreground, on UDP and TCP,
-// answering OPTIONS (sipsak and a raw TCP request), stopping on SIGTERM, with a pid file (-P),
+// answering OPTIONS (sipsak and a raw TCP request), registering a sipsak user (-U), stopping on SIGTERM, with a pid file (-P),
 // and the §6.1 port rules for several listen= lines.
 
 import assert from 'node:assert/strict';
@@ -35,6 +35,13 @@ test('ser -D -E -f etc/ser.cfg -l 127.0.0.1 -p PORT: banner, sipsak over UDP, OP
     const r = await sipsak(`sip:test@127.0.0.1:${port}`);
     assert.equal(r.code, 0, `sipsak output:\n${r.output}\n${ser.output}`);
     assert.match(r.output, /SIP\/2\.0 200 OK/);
+  });
+
+  await t.test('sipsak -U registers sip:alice there, re-registers and removes the binding (registrar with usrloc)', async () => {
+    const local = await sipsakPort();
+    const r = await sipsak(`sip:alice@127.0.0.1:${port}`, 20_000, ['-U', '-l', String(local)]);
+    assert.equal(r.code, 0, `sipsak output:\n${r.output}\n${ser.output}`);
+    assert.match(r.output, /All usrloc tests completed successful/);
   });
 
   await t.test('an OPTIONS over UDP gets a 200 with the Warning header of Example 3-1 naming the pid', async () => {
