@@ -75,6 +75,8 @@ export class Cell implements ServerTxOwner {
   /** branches being created (t_relay in progress, maybe waiting for DNS) */
   relaying = 0;
   inFailureRoute = false;
+  /** failure routes run so far (bounded) */
+  failureRuns = 0;
   /** transactions (server and client) still alive; the cell is freed at 0 */
   live = 0;
   freed = false;

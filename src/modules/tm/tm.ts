@@ -21,6 +21,7 @@ import {
 } from '../../script/actions/forward.js';
 import type { RequestContext } from '../../script/context.js';
 import type { Core } from '../../script/core-api.js';
+import { MAX_BRANCHES } from '../../script/core-config.js';
 import { FAILURE_ROUTE, REQUEST_ROUTE, type ActionResult } from '../../script/module-api.js';
 import { E_BAD_ADDRESS, E_BAD_REQ, E_NO_SOCKET, E_SEND, E_UNSPEC } from '../../script/ser-error.js';
 import { Branch, Cell, type CellEvents, type CellKind } from './cell.js';
@@ -40,6 +41,9 @@ export interface TmParams {
   t2: number;
   t4: number;
 }
+
+/** Failure routes per transaction: serial forking needs a few; a route that re-arms itself must not spin. */
+const MAX_FAILURE_RUNS = MAX_BRANCHES;
 
 /** The target `t_relay()` uses: the current URI (or the destination URI) of each branch. */
 const URI_TARGET: FixedTarget = { host: { kind: 'uri' }, port: { kind: 'uri' } };
@@ -534,12 +538,14 @@ export class Tm implements TxEnv, CellEvents {
       return this.finishLocal(cell, f.status, f.msg);
     }
     if (cell.kind === 'replicate') {
-      cell.finalSent = cell.branches[pickBest(cell.branches.map((b) => b.final!))!]!.final!.status;
-      return;
+      const f = cell.branches[pickBest(cell.branches.map((b) => b.final!))!]!.final!;
+      return this.completed(cell, f.status, f.msg, f.local);
     }
     const best = cell.branches[pickBest(cell.branches.map((b) => b.final!))!]!.final!;
     const fctx = cell.failureRoute && !cell.canceled && best.status >= 300 ? cell.context(FAILURE_ROUTE) : undefined;
-    if (fctx) {
+    if (fctx && ++cell.failureRuns > MAX_FAILURE_RUNS) {
+      this.core.log.err(`tm: failure routes ran ${MAX_FAILURE_RUNS} times for one ${cell.method}; not again (does it re-arm itself?)`);
+    } else if (fctx) {
       const n = cell.failureRoute;
       cell.failureRoute = 0;
       const route = this.core.scriptRoute('failure', n);
