@@ -68,17 +68,7 @@ export class RequestContext {
    * flags, URIs and edits as this one has now, so new branches leave as the first ones did.
    */
   fork(routeType: number): RequestContext {
-    const c = new RequestContext(this.core, this.msg, this.rcv);
-    c.newUri = this.newUri;
-    c.dstUri = this.dstUri;
-    c.flags = this.flags;
-    c.edits.copyFrom(this.edits);
-    c.outboundHeaders.push(...this.outboundHeaders);
-    c.maxFwdProcessed = this.maxFwdProcessed;
-    c.transaction = this.transaction;
-    c.failureRoute = this.failureRoute;
-    c.routeType = routeType;
-    return c;
+    return carryOver(this, new RequestContext(this.core, this.msg, this.rcv), routeType);
   }
 
   /**
@@ -100,44 +90,49 @@ export class RequestContext {
   }
 }
 
+/** The script's results that outlive one route block: what fork() and snapshots carry over. */
+interface Carried {
+  readonly newUri: string | undefined;
+  readonly dstUri: string | undefined;
+  readonly flags: number;
+  readonly edits: EditList;
+  readonly outboundHeaders: readonly ((out: SocketInfo) => string)[];
+  readonly maxFwdProcessed: boolean;
+  readonly transaction: object | undefined;
+  readonly failureRoute: number;
+}
+
+function carryOver(from: Carried, to: RequestContext, routeType: number): RequestContext {
+  to.newUri = from.newUri;
+  to.dstUri = from.dstUri;
+  to.flags = from.flags;
+  to.edits.copyFrom(from.edits);
+  to.outboundHeaders.push(...from.outboundHeaders);
+  to.maxFwdProcessed = from.maxFwdProcessed;
+  to.transaction = from.transaction;
+  to.failureRoute = from.failureRoute;
+  to.routeType = routeType;
+  return to;
+}
+
 /** A request put aside (see RequestContext.snapshot); restore() parses it again, as it was. */
 export class RequestSnapshot {
   private readonly core: Core;
   private readonly buf: Buffer;
   private readonly rcv: ReceiveInfo;
-  private readonly newUri: string | undefined;
-  private readonly dstUri: string | undefined;
-  private readonly flags: number;
-  private readonly edits: EditList;
-  private readonly outboundHeaders: ((out: SocketInfo) => string)[];
-  private readonly maxFwdProcessed: boolean;
-  private readonly transaction: object | undefined;
+  private readonly carried: Carried;
 
   constructor(ctx: RequestContext) {
     this.core = ctx.core;
     this.buf = ctx.msg.buf;
     this.rcv = ctx.rcv;
-    this.newUri = ctx.newUri;
-    this.dstUri = ctx.dstUri;
-    this.flags = ctx.flags;
-    this.edits = ctx.edits;
-    this.outboundHeaders = ctx.outboundHeaders;
-    this.maxFwdProcessed = ctx.maxFwdProcessed;
-    this.transaction = ctx.transaction;
+    const { newUri, dstUri, flags, edits, outboundHeaders, maxFwdProcessed, transaction, failureRoute } = ctx;
+    this.carried = { newUri, dstUri, flags, edits, outboundHeaders, maxFwdProcessed, transaction, failureRoute };
   }
 
   /** A context for `routeType` over the same request (the bytes parsed again: they parsed before). */
   restore(routeType: number): RequestContext {
     const msg = parseMessage(this.buf, this.rcv.proto === 'udp' ? 'datagram' : 'stream');
-    const c = new RequestContext(this.core, msg, this.rcv);
-    c.newUri = this.newUri;
-    c.dstUri = this.dstUri;
-    c.flags = this.flags;
-    c.edits.copyFrom(this.edits);
-    c.outboundHeaders.push(...this.outboundHeaders);
-    c.maxFwdProcessed = this.maxFwdProcessed;
-    c.transaction = this.transaction;
-    c.routeType = routeType;
-    return c;
+    return carryOver(this.carried, new RequestContext(this.core, msg, this.rcv), routeType);
   }
 }

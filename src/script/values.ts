@@ -1,3 +1,4 @@
+import { byteString } from '../sip/edit.js';
 import type { Value } from './ast.js';
 import type { FixupContext } from './module-api.js';
 
@@ -22,6 +23,19 @@ export function argInt(args: readonly Value[], i: number, fx: FixupContext, what
   if (n === undefined) throw fx.error(i, `${what} must be an integer, not '${text(args[i]!)}'`);
   if (n < min || n > max) throw fx.error(i, `${what} must be between ${min} and ${max}, not ${n}`);
   return n;
+}
+
+/** A reply's (status, reason) arguments, as sl_send_reply and t_reply take them. */
+export interface StatusReason {
+  status: number;
+  reason: string;
+}
+
+export function fixStatusReason(args: readonly Value[], fx: FixupContext): StatusReason {
+  const status = argInt(args, 0, fx, 'status code', 100, 699);
+  const reason = byteString(argString(args, 1));
+  if (/[\r\n]/.test(reason)) throw fx.error(1, 'the reason phrase cannot contain line breaks');
+  return { status, reason };
 }
 
 export function argString(args: readonly Value[], i: number): string {

@@ -1,9 +1,8 @@
-import { byteString } from '../../sip/edit.js';
 import type { RequestContext } from '../../script/context.js';
 import type { Core } from '../../script/core-api.js';
 import { defineModule, REQUEST_ROUTE, type ActionResult } from '../../script/module-api.js';
 import { errorReply } from '../../script/ser-error.js';
-import { argInt, argString } from '../../script/values.js';
+import { fixStatusReason, type StatusReason } from '../../script/values.js';
 import { SlStats } from './stats.js';
 
 export interface SlState {
@@ -38,14 +37,9 @@ export default defineModule<SlState>({
     sl_send_reply: {
       arities: [2],
       routes: REQUEST_ROUTE,
-      fixup: (args, fx) => {
-        const status = argInt(args, 0, fx, 'status code', 100, 699);
-        const reason = byteString(argString(args, 1));
-        if (/[\r\n]/.test(reason)) throw fx.error(1, 'the reason phrase cannot contain line breaks');
-        return { status, reason };
-      },
+      fixup: fixStatusReason,
       run: (st, ctx, f) => {
-        const { status, reason } = f as { status: number; reason: string };
+        const { status, reason } = f as StatusReason;
         return slReply(st, ctx, status, reason);
       },
       doc: 'sl_send_reply("404", "Not Found"): reply statelessly; a 3xx reply lists the destination set in Contact',

@@ -1,7 +1,6 @@
-import { byteString } from '../../sip/edit.js';
 import { fixTarget, type FixedTarget } from '../../script/actions/forward.js';
 import { defineModule, FAILURE_ROUTE, REQUEST_ROUTE, type ParamSpec } from '../../script/module-api.js';
-import { argInt, argString } from '../../script/values.js';
+import { argInt, fixStatusReason, type StatusReason } from '../../script/values.js';
 import { Tm } from './tm.js';
 
 const RELAY = REQUEST_ROUTE | FAILURE_ROUTE;
@@ -67,14 +66,9 @@ export default defineModule<Tm>({
     t_reply: {
       arities: [2],
       routes: RELAY,
-      fixup: (args, fx) => {
-        const status = argInt(args, 0, fx, 'status code', 100, 699);
-        const reason = byteString(argString(args, 1));
-        if (/[\r\n]/.test(reason)) throw fx.error(1, 'the reason phrase cannot contain line breaks');
-        return { status, reason };
-      },
+      fixup: fixStatusReason,
       run: (tm, ctx, f) => {
-        const { status, reason } = f as { status: number; reason: string };
+        const { status, reason } = f as StatusReason;
         return tm.reply(ctx, status, reason);
       },
       doc: 't_reply("404", "Not Found"): reply statefully (kept and re-sent for retransmissions); needs t_newtran() or t_relay() first',

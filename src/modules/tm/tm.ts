@@ -197,9 +197,18 @@ export class Tm implements TxEnv, CellEvents {
     }
     const msg = ctx.msg;
     if (msg.method === 'ACK') return this.absorb(ctx) === 0 ? 0 : 1; // an ACK never has a transaction of its own
+    const cell = this.openServerCell(ctx);
+    return typeof cell === 'number' ? cell : 1;
+  }
+
+  /**
+   * A new server transaction and cell for `ctx`'s request; or the script's answer instead:
+   * 0 for a retransmission (re-answered) or a full table (503), -1 when the key does not parse.
+   */
+  private openServerCell(ctx: RequestContext): Cell | number {
     let key: string;
     try {
-      key = serverKey(msg);
+      key = serverKey(ctx.msg);
     } catch {
       ctx.serError = E_BAD_REQ;
       return -1;
@@ -210,8 +219,7 @@ export class Tm implements TxEnv, CellEvents {
       return 0;
     }
     if (this.refuseWhenFull(ctx)) return 0;
-    this.newServerCell(ctx, key);
-    return 1;
+    return this.newServerCell(ctx, key);
   }
 
   // ------------------------------------------------------------ t_relay
@@ -243,20 +251,9 @@ export class Tm implements TxEnv, CellEvents {
     }
     let cell = ctx.transaction as Cell | undefined;
     if (!cell) {
-      let key: string;
-      try {
-        key = serverKey(msg);
-      } catch {
-        ctx.serError = E_BAD_REQ;
-        return -1;
-      }
-      const old = this.server.get(key);
-      if (old) {
-        old.onRetransmission();
-        return 0;
-      }
-      if (this.refuseWhenFull(ctx)) return 0;
-      cell = this.newServerCell(ctx, key);
+      const opened = this.openServerCell(ctx);
+      if (typeof opened === 'number') return opened;
+      cell = opened;
       if (msg.method === 'INVITE') {
         // RFC 3261 §16.2: a stateful proxy answers 100 to an INVITE at once, which stops the caller's Timer A
         cell.serverTx!.respond(100, this.core.buildReply(ctx, 100, 'trying -- your call is important to us'));

@@ -52,16 +52,16 @@ export interface ContactInfo {
 }
 
 export class UContact {
-  expires: number;
-  q: number;
-  callId: string;
-  cseq: number;
-  flags: number;
-  userAgent: string;
-  received: Received | undefined;
-  socketId: number | undefined;
+  expires!: number;
+  q!: number;
+  callId!: string;
+  cseq!: number;
+  flags!: number;
+  userAgent!: string;
+  received!: Received | undefined;
+  socketId!: number | undefined;
   /** when the contact was inserted or last updated (seconds) */
-  lastModified: number;
+  lastModified!: number;
   state: ContactState = 'new';
 
   constructor(
@@ -72,6 +72,10 @@ export class UContact {
     info: ContactInfo,
     now: number,
   ) {
+    this.set(info, now);
+  }
+
+  private set(info: ContactInfo, now: number): void {
     this.expires = info.expires;
     this.q = info.q;
     this.callId = info.callId;
@@ -100,15 +104,7 @@ export class UContact {
 
   /** Overwrite the values from a newer registration. */
   assign(info: ContactInfo, now: number): void {
-    this.expires = info.expires;
-    this.q = info.q;
-    this.callId = info.callId;
-    this.cseq = info.cseq;
-    this.flags = info.flags;
-    this.userAgent = info.userAgent ?? '';
-    this.received = info.received;
-    this.socketId = info.socketId;
-    this.lastModified = now;
+    this.set(info, now);
     if (this.state === 'sync') this.state = 'dirty';
   }
 
