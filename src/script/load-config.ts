@@ -117,11 +117,13 @@ export function loadConfig(
     branch: new Map(),
   };
 
+  let workersLoc: Loc | undefined;
   for (const item of script.items) {
     try {
       switch (item.type) {
         case 'assign':
           applyOption(core, item);
+          if (item.name === 'workers') workersLoc = item.loc;
           break;
         case 'loadmodule': {
           const name = moduleNameFromPath(text(item.path));
@@ -172,6 +174,18 @@ export function loadConfig(
     }
   }
   finishListen(core);
+  if (core.workers > 1) {
+    for (const m of modules) {
+      if (!m.desc.singleProcess) continue;
+      fail(
+        new ConfigError(
+          `workers=${core.workers} cannot be used with module '${m.desc.name}': its state must see every message, and worker processes share the sockets`,
+          workersLoc ?? m.loc,
+          'remove the workers line (one process serves every socket)',
+        ),
+      );
+    }
+  }
   if (!routes.request.has(0)) {
     warnings.push(new ConfigError('no main route block (route { ... }): every request will be dropped', { file, line: 1, col: 1, len: 1 }, undefined, 'warning'));
   }

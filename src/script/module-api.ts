@@ -74,6 +74,11 @@ export interface ModuleDescriptor<S = unknown> {
   readonly doc: string;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly functions: Readonly<Record<string, FunctionSpec<S>>>;
+  /**
+   * its state must see every message of the server (tm: a response must reach the process that
+   * holds its transaction), so the server refuses to start worker processes with it
+   */
+  readonly singleProcess?: boolean;
   /** modules this one needs loaded first */
   readonly depends?: readonly string[];
   /** build the module's state once the core is up (sockets known) */

@@ -291,6 +291,16 @@ for (const name of ['stateless.cfg', 'proxy.cfg', 'registrar.cfg']) {
   });
 }
 
+test('workers=2 with tm is refused at the workers line: transactions live in one process', { timeout: 20_000 }, async (t) => {
+  const dir = tempDir(t);
+  writeCfg(dir, 'w.cfg', 'workers=2\nloadmodule "sl.so"\nloadmodule "tm.so"\nroute{\n\tt_relay();\n}\n');
+  const r = await runSer(t, ['-c', '-f', 'w.cfg'], { cwd: dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assertNoCrash(r);
+  assert.match(r.stderr, /^w\.cfg:1:1: error: workers=2 cannot be used with module 'tm'/m);
+  assert.match(r.stderr, /hint: remove the workers line/);
+});
+
 test('a module SER 0.8 had that this server does not provide is named as such', { timeout: 20_000 }, async (t) => {
   const dir = tempDir(t);
   writeCfg(dir, 'acc.cfg', 'loadmodule "/usr/local/lib/ser/modules/acc.so"\nroute{\n\tbreak;\n}\n');

@@ -23,6 +23,7 @@ function relayTo(proto: 'udp' | 'tcp') {
 
 export default defineModule<Tm>({
   name: 'tm',
+  singleProcess: true,
   doc: 'transaction management: stateful forwarding, forking, CANCEL, failure routes, stateful replies (RFC 3261 §16, §17)',
   params: {
     fr_timer: seconds(30, 'seconds to wait for a final response, or for the first provisional one of an INVITE (Timer B/F)'),

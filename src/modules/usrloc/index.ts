@@ -60,6 +60,8 @@ export function usrlocOptions(p: Readonly<Record<string, ParamValue>>): UsrlocOp
  * registrar module's save() and lookup() use it.
  */
 export default defineModule<Usrloc>({
+  // contacts live in this process's memory: another process would not see a registration
+  singleProcess: true,
   name: 'usrloc',
   doc: 'user location tables in memory: addresses of record and their contacts (SER usrloc module)',
   params: {
