@@ -24,7 +24,7 @@ import type { Core } from '../../script/core-api.js';
 import { MAX_BRANCHES } from '../../script/core-config.js';
 import { FAILURE_ROUTE, REQUEST_ROUTE, type ActionResult } from '../../script/module-api.js';
 import { E_BAD_ADDRESS, E_BAD_REQ, E_NO_SOCKET, E_SEND, E_UNSPEC } from '../../script/ser-error.js';
-import { Branch, Cell, type CellEvents, type CellKind } from './cell.js';
+import { Branch, Cell, type BranchFinal, type CellEvents, type CellKind } from './cell.js';
 import { buildCancel } from './hop-by-hop.js';
 import { pickBest } from './pick.js';
 import { TmStats } from './stats.js';
@@ -478,7 +478,12 @@ export class Tm implements TxEnv, CellEvents {
       if (!b.provisional) {
         b.provisional = true;
         if (b.cancelPending) this.sendCancel(b);
-        else if (cell.method === 'INVITE' && !b.final) b.timerC = this.timers.set(this.frInvMs, () => this.timerC(b));
+      }
+      // RFC 3261 §16.7 step 2: Timer C starts with the first provisional and restarts with each
+      // one but 100 (SER: fr_inv_timer once the callee rings)
+      if (cell.method === 'INVITE' && !b.final && !b.cancelled && (status > 100 || !b.timerC)) {
+        b.timerC?.cancel();
+        b.timerC = this.timers.set(this.frInvMs, () => this.timerC(b));
       }
       // RFC 3261 §16.7 step 5: 100 is not forwarded; other provisionals are, while no final went up
       if (status > 100 && cell.kind === 'proxy' && !cell.finalSent) cell.serverTx?.respond(status, stripFirstVia(msg));
@@ -493,6 +498,11 @@ export class Tm implements TxEnv, CellEvents {
       if (cell.kind !== 'proxy') return this.checkCompletion(cell);
       const firstFinal = !cell.finalSent;
       if (firstFinal || (cell.method === 'INVITE' && cell.finalSent < 300)) cell.serverTx?.respond(status, stripFirstVia(msg));
+      else if (cell.method === 'INVITE' && cell.serverTx) {
+        // RFC 3261 §16.7 step 5, RFC 6026: a 2xx to an INVITE goes up even after our own final
+        // response (a 408 or 487 that crossed it): the caller must be able to ACK and end the call
+        this.send(stripFirstVia(msg), cell.serverTx.replyHop);
+      }
       if (firstFinal) {
         this.completed(cell, status, msg, false);
         if (cell.method === 'INVITE') for (const o of cell.branches) if (o !== b) this.cancelBranch(o);
@@ -577,8 +587,26 @@ export class Tm implements TxEnv, CellEvents {
     }
     // RFC 3261 §16.7 step 6: a 503 would make the caller think we are overloaded
     if (best.status === 503) return void this.localFinal(cell, 500, 'Server Error');
-    cell.serverTx?.respond(best.status, stripFirstVia(best.msg!));
+    cell.serverTx?.respond(best.status, stripFirstVia(best.msg!, this.otherChallenges(cell, best)));
     this.completed(cell, best.status, best.msg, false);
+  }
+
+  /**
+   * RFC 3261 §16.7 step 7: a 401 or 407 chosen goes up with the WWW-Authenticate and
+   * Proxy-Authenticate header fields of every other 401 and 407 the branches got, so that the
+   * caller can answer all the challenges at once.
+   */
+  private otherChallenges(cell: Cell, best: BranchFinal): string | undefined {
+    if (best.status !== 401 && best.status !== 407) return undefined;
+    let out = '';
+    for (const b of cell.branches) {
+      const m = b.final?.msg;
+      if (!m || b.final === best || (m.status !== 401 && m.status !== 407)) continue;
+      for (const h of m.headers) {
+        if (h.name === 'www-authenticate' || h.name === 'proxy-authenticate') out += m.head.slice(h.start, h.end);
+      }
+    }
+    return out || undefined;
   }
 
   /** A final reply of our own through the server transaction (t_reply, 408, 487, 500). */

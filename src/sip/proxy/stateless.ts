@@ -121,14 +121,16 @@ export function responseHop(v: Via): ResponseHop {
 
 /**
  * Remove our Via (the first value) from a response: the whole header line when it holds only
- * that value, else just the value and the comma after it.
+ * that value, else just the value and the comma after it. `extraHeaders` (lines with CRLF) are
+ * added after the last header field.
  */
-export function stripFirstVia(msg: SipMessage): Buffer {
+export function stripFirstVia(msg: SipMessage, extraHeaders?: string): Buffer {
   const vias = msg.vias;
   const v1 = vias[0]!;
   const e = new EditList();
   const v2 = vias[1];
   if (v2 && v2.header === v1.header) e.remove(v1.start, v2.start);
   else e.remove(v1.header.start, v1.header.end);
+  if (extraHeaders) e.insert(endOfHeaders(msg), extraHeaders);
   return e.apply(msg.buf);
 }
