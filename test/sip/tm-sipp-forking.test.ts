@@ -15,14 +15,17 @@ const sippDir = (f: string) => path.resolve('test/fixtures/sipp', f);
 const CALLS = 5;
 
 /** Run CALLS calls from a SIPp caller through the proxy; both callees must finish cleanly too. */
-async function callThrough(cfg: (busy: number, good: number) => string): Promise<void> {
+async function callThrough(cfg: (busy: number, good: number) => string, busyAnswers = true): Promise<void> {
   const busyPort = await freePort();
   const goodPort = await freePort();
   const srv = await startServer(cfg(busyPort, goodPort));
   const callees: ChildProcess[] = [
-    startSipp(['-sf', sippDir('uas-busy.xml'), '-i', '127.0.0.1', '-p', String(busyPort), '-m', String(CALLS), '-recv_timeout', '10000']),
     startSipp(['-sf', sippDir('uas-rr.xml'), '-i', '127.0.0.1', '-p', String(goodPort), '-m', String(CALLS), '-recv_timeout', '10000']),
   ];
+  // without a busy callee, nothing listens on its port: the branch gets no answer at all
+  if (busyAnswers) {
+    callees.push(startSipp(['-sf', sippDir('uas-busy.xml'), '-i', '127.0.0.1', '-p', String(busyPort), '-m', String(CALLS), '-recv_timeout', '10000']));
+  }
   const exited = callees.map((c) => new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code))));
   try {
     await sleep(500);
@@ -45,7 +48,7 @@ async function callThrough(cfg: (busy: number, good: number) => string): Promise
     assert.equal(res.failed, 0, res.stdout + res.stderr);
     assert.equal(res.successful, CALLS);
     const codes = await Promise.race([Promise.all(exited), sleep(15_000).then(() => undefined)]);
-    assert.deepEqual(codes, [0, 0], 'both SIPp callees ran their scenario for every call');
+    assert.deepEqual(codes, callees.map(() => 0), 'every SIPp callee ran its scenario for every call');
   } finally {
     for (const c of callees) c.kill('SIGKILL');
     await srv.stop();
@@ -70,5 +73,17 @@ test('serial forking, SIPp on every side: the busy callee first, then failure_ro
       `route{ record_route(); if (loose_route()) { t_relay(); break; };\n` +
       `  rewritehostport("127.0.0.1:${busy}"); t_on_failure("1"); t_relay(); }\n` +
       `failure_route[1] { append_branch("sip:bob@127.0.0.1:${good}"); t_relay(); }\n`,
+  );
+});
+
+test('serial forking after a timeout, SIPp on every side: the first destination never answers; after fr_timer, failure_route forwards to the one that answers', { timeout: 60_000 }, async () => {
+  await callThrough(
+    (silent, good) =>
+      HEAD +
+      'modparam("tm", "fr_timer", 1)\n' +
+      `route{ record_route(); if (loose_route()) { t_relay(); break; };\n` +
+      `  rewritehostport("127.0.0.1:${silent}"); t_on_failure("1"); t_relay(); }\n` +
+      `failure_route[1] { append_branch("sip:bob@127.0.0.1:${good}"); t_relay(); }\n`,
+    false,
   );
 });
