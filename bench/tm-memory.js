@@ -42,8 +42,14 @@ server.transport.send = (dest, buf) => {
 };
 const rcv = { proto: 'udp', srcIp: '127.0.0.1', srcPort: 5080, socket: server.socketList[0] };
 const uas = { proto: 'udp', srcIp: '127.0.0.1', srcPort: 5070, socket: server.socketList[0] };
+/** A received datagram: its own memory, as the UDP socket hands it over (not a slice of a pool). */
+function datagram(text) {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'latin1'));
+  b.write(text, 'latin1');
+  return b;
+}
 const invite = (i) =>
-  Buffer.from(
+  datagram(
     `INVITE sip:service@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-${i}-1-0\r\n` +
       `From: sipp <sip:sipp@127.0.0.1:5080>;tag=1234T${i}\r\nTo: service <sip:service@127.0.0.1:5070>\r\nCall-ID: ${i}-1234@127.0.0.1\r\n` +
       `CSeq: 1 INVITE\r\nContact: sip:sipp@127.0.0.1:5080\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: 129\r\n\r\n` +
@@ -53,7 +59,7 @@ const invite = (i) =>
 function answer(req, status, reason) {
   const lines = req.toString('latin1').split('\r\n');
   const keep = lines.filter((l) => /^(Via|Record-Route|From|To|Call-ID|CSeq):/i.test(l)).map((l) => (/^To:/i.test(l) ? l + ';tag=uas' : l));
-  return Buffer.from(`SIP/2.0 ${status} ${reason}\r\n${keep.join('\r\n')}\r\nContact: <sip:127.0.0.1:5070>\r\nContent-Length: 0\r\n\r\n`, 'latin1');
+  return datagram(`SIP/2.0 ${status} ${reason}\r\n${keep.join('\r\n')}\r\nContact: <sip:127.0.0.1:5070>\r\nContent-Length: 0\r\n\r\n`);
 }
 function mem() {
   global.gc();

@@ -21,6 +21,7 @@
 // code as a function of that socket (ctx.outboundHeaders).
 
 import { SipParseError } from '../../sip/parser/errors.js';
+import { detach } from '../../util/strings.js';
 import { parseUri } from '../../sip/parser/uri.js';
 import type { SocketInfo } from '../../sip/transport/socket-info.js';
 import type { RequestContext } from '../../script/context.js';
@@ -126,7 +127,8 @@ function commonParts(st: RrState, ctx: RequestContext, fn: string): { user: stri
       return undefined;
     }
   }
-  return { user, ftag };
+  // detached: the Record-Route lines live as long as the transaction, the message need not
+  return { user: detach(user), ftag: ftag === undefined ? undefined : detach(ftag) };
 }
 
 /**

@@ -37,6 +37,7 @@ export class Branch implements ClientTxOwner {
 
   constructor(
     readonly cell: Cell,
+    /** the Request-URI this branch was sent to (for accounting and logs) */
     readonly uri: string,
   ) {}
 

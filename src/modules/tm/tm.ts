@@ -22,6 +22,7 @@ import {
 import type { RequestContext } from '../../script/context.js';
 import type { Core } from '../../script/core-api.js';
 import { MAX_BRANCHES } from '../../script/core-config.js';
+import { detach } from '../../util/strings.js';
 import { FAILURE_ROUTE, REQUEST_ROUTE, type ActionResult } from '../../script/module-api.js';
 import { E_BAD_ADDRESS, E_BAD_REQ, E_NO_SOCKET, E_SEND, E_UNSPEC } from '../../script/ser-error.js';
 import { Branch, Cell, type BranchFinal, type CellEvents, type CellKind } from './cell.js';
@@ -361,7 +362,7 @@ export class Tm implements TxEnv, CellEvents {
         this.core.log.err(`t_relay: no ${h.proto} socket for IPv${dest.family} destination ${dest.ip}`);
         return -1;
       }
-      const branch = new Branch(cell, uri);
+      const branch = new Branch(cell, detach(uri));
       const id = `${this.branchPrefix}${cell.id.toString(36)}.${cell.branches.length}`;
       const buf = buildForwardedRequest(ctx.msg, ctx.edits, {
         newUri: uri,

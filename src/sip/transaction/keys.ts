@@ -1,4 +1,5 @@
 import type { SipMessage } from '../parser/message.js';
+import { detach } from '../../util/strings.js';
 import { MAGIC_COOKIE } from '../proxy/stateless.js';
 
 // Transaction matching keys (RFC 3261 §17.1.3 and §17.2.3).
@@ -15,10 +16,11 @@ export function serverKey(msg: SipMessage, asMethod?: string): string {
   const v = msg.via1;
   const method = asMethod ?? (msg.method === 'ACK' ? 'INVITE' : msg.method);
   const b = v.branch;
-  if (b !== undefined && b.startsWith(MAGIC_COOKIE)) return b + '\n' + v.host + ':' + (v.port ?? '') + '\n' + method;
-  return (
+  // detached: the key outlives the message, whose head its parts are slices of
+  if (b !== undefined && b.startsWith(MAGIC_COOKIE)) return detach(b + '\n' + v.host + ':' + (v.port ?? '') + '\n' + method);
+  return detach(
     '2543\n' + msg.ruri + '\n' + (msg.from.tag ?? '') + '\n' + msg.callId + '\n' + msg.cseq.seq + '\n' +
-    msg.head.slice(v.start, v.end) + '\n' + method
+      msg.head.slice(v.start, v.end) + '\n' + method,
   );
 }
 
