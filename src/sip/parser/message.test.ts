@@ -124,7 +124,11 @@ describe('parseMessage: head index (RFC 3261 §7)', () => {
     for (let i = 0; i < MAX_HEADERS; i++) lines.push('X-H: ' + i);
     assert.equal(msgOf(lines).headers.length, MAX_HEADERS);
     lines.push('X-H: one too many');
-    fails(sipText(lines), 'E_HEADER');
+    const many = fails(sipText(lines), 'E_HEADER');
+    // RFC 3261 §21.5.14: 513, with the first header fields indexed so that it can be answered
+    assert.equal(many.status, 513);
+    assert.equal(many.partial?.headers.length, MAX_HEADERS);
+    assert.equal(many.partial?.method, 'OPTIONS');
     const big = 'OPTIONS sip:x@example.com SIP/2.0\r\nX-Big: ' + 'a'.repeat(MAX_HEAD) + '\r\n\r\n';
     const e = fails(big, 'E_TOO_LARGE');
     assert.equal(e.status, 513);

@@ -186,6 +186,7 @@ function scanHeaders(s: string, b: Uint8Array, pos: number, complete: boolean, d
   let nextCr = s.indexOf('\r', pos);
   slotsSeen = 0;
   slotsRepeated = 0;
+  headersDropped = false;
   for (;;) {
     if (pos >= len) {
       // RFC 3261 §7: the empty line is mandatory. A datagram that ends right after a complete
@@ -267,7 +268,12 @@ function scanHeaders(s: string, b: Uint8Array, pos: number, complete: boolean, d
     }
     let ve = nl;
     while (ve > vs && ((c = b[ve - 1]) === 32 || c === 9 || c === 13 || c === 10)) ve--;
-    if (out.length >= MAX_HEADERS) throw new SipParseError('E_HEADER', `more than ${MAX_HEADERS} header fields`);
+    if (out.length >= MAX_HEADERS) {
+      // keep the first ones, so that the message can still be answered (513, see the constructor)
+      headersDropped = true;
+      pos = nl + 1;
+      continue;
+    }
     if (slot >= 0) {
       const bit = 1 << slot;
       if ((slotsSeen & bit) === 0) {
@@ -281,6 +287,9 @@ function scanHeaders(s: string, b: Uint8Array, pos: number, complete: boolean, d
     pos = nl + 1;
   }
 }
+
+/** scanHeaders met more than MAX_HEADERS header fields and indexed only the first ones. */
+let headersDropped = false;
 
 /** scanName's answer besides the colon offset. */
 let scannedName = '';
@@ -398,6 +407,7 @@ export class SipMessage {
     }
     const bits = slotsSeen;
     const repeated = slotsRepeated;
+    const dropped = headersDropped;
     const iContentLength = (bits & HDR_CONTENT_LENGTH) !== 0 ? firstOfSlot[6] : -1;
 
     let isRequest: boolean;
@@ -506,6 +516,10 @@ export class SipMessage {
     this._uri = undefined;
     if (clError !== undefined) {
       throw new SipParseError(clError.code, clError.message, clError.status, this);
+    }
+    if (dropped) {
+      // RFC 3261 §21.5.14: more than we take; the first header fields still address the answer
+      throw new SipParseError('E_HEADER', `more than ${MAX_HEADERS} header fields`, 513, this);
     }
   }
 
