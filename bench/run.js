@@ -4,13 +4,15 @@
 //  1. S1 (stateless 200 OK to OPTIONS, shared/bench/ser/stateless.cfg unchanged) through the
 //     shared compare.sh, against this server and, when installed, against Kamailio, alternating,
 //     several rounds; prints each run and the medians and ratios.
-//  2. S3 (calls through the record-routing stateful proxy, shared/bench/ser/proxy.cfg unchanged),
-//     the same way, 3 rounds of 20,000 calls.
-//  3. Memory per live transaction (bench/tm-memory.js), the pipeline without sockets
+//  2. S2 (REGISTERs into the in-memory location table, shared/bench/ser/registrar.cfg unchanged)
+//     and S3 (calls through the record-routing stateful proxy, shared/bench/ser/proxy.cfg
+//     unchanged), the same way.
+//  3. Memory per live transaction (bench/tm-memory.js) and per registered user
+//     (bench/usrloc-memory.js), the pipeline without sockets
 //     (bench/pipeline.js) and the SIP parser micro-benchmark (bench/parser.js).
 //
-// Usage: npm run bench [-- --rounds N --n REQUESTS[,REQUESTS...] --scenario options|call] [--skip-kamailio] [--skip-parser]
-// Default: S1 with 20,000 (the benchmark's own size) and 100,000 requests, then S3 with 20,000 calls.
+// Usage: npm run bench [-- --rounds N --n REQUESTS[,REQUESTS...] --scenario options|register|call] [--skip-kamailio] [--skip-parser]
+// Default: S1 and S2 with 20,000 (the benchmark's own size) and 100,000 requests, then S3 with 20,000 calls.
 // The compare.sh directory is ../shared/bench next to this repository, or $SER_BENCH_DIR.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,7 +33,13 @@ const rounds = Number(opt('rounds', '3'));
 const sizes = opt('n', '20000,100000').split(',').map(Number);
 let n = sizes[0];
 let scenario = opt('scenario', 'options');
-const plan = args.includes('--scenario') ? [[scenario, sizes]] : [['options', sizes], ['call', [20000]]];
+const plan = args.includes('--scenario')
+  ? [[scenario, sizes]]
+  : [
+      ['options', sizes],
+      ['register', [20000, 100000]],
+      ['call', [20000]],
+    ];
 const benchDir = process.env.SER_BENCH_DIR ?? path.resolve(root, '..', 'shared', 'bench');
 const compare = path.join(benchDir, 'compare.sh');
 
@@ -114,6 +122,8 @@ run: for (const [sc, ns] of plan) {
 if (!flag('skip-parser')) {
   console.log('# memory per live transaction (bench/tm-memory.js)');
   spawnSync(process.execPath, ['--expose-gc', path.join(here, 'tm-memory.js')], { stdio: 'inherit' });
+  console.log('\n# memory per registered user (bench/usrloc-memory.js)');
+  spawnSync(process.execPath, ['--expose-gc', path.join(here, 'usrloc-memory.js')], { stdio: 'inherit' });
   console.log('');
   console.log('# the whole pipeline without sockets (bench/pipeline.js)');
   spawnSync(process.execPath, [path.join(here, 'pipeline.js')], { stdio: 'inherit' });

@@ -2,6 +2,7 @@
 // The fields are those of SER 0.8's table (username, contact, expires, q, callid, cseq) plus
 // what a registrar learns from the REGISTER itself (User-Agent, where it came from, flags).
 
+import { detach } from '../../util/strings.js';
 import type { Proto } from '../../sip/transport/socket-info.js';
 
 /** No flags. */
@@ -64,24 +65,25 @@ export class UContact {
   lastModified!: number;
   state: ContactState = 'new';
 
-  constructor(
-    /** the address of record it belongs to */
-    readonly aor: string,
-    /** the contact URI, as the UA wrote it (compared byte for byte, as SER did) */
-    readonly uri: string,
-    info: ContactInfo,
-    now: number,
-  ) {
+  /** the address of record it belongs to */
+  readonly aor: string;
+  /** the contact URI, as the UA wrote it (compared byte for byte, as SER did) */
+  readonly uri: string;
+
+  constructor(aor: string, uri: string, info: ContactInfo, now: number) {
+    // copies: text sliced from the REGISTER would keep the whole message alive for hours
+    this.aor = detach(aor);
+    this.uri = detach(uri);
     this.set(info, now);
   }
 
   private set(info: ContactInfo, now: number): void {
     this.expires = info.expires;
     this.q = info.q;
-    this.callId = info.callId;
+    this.callId = detach(info.callId);
     this.cseq = info.cseq;
     this.flags = info.flags;
-    this.userAgent = info.userAgent ?? '';
+    this.userAgent = detach(info.userAgent ?? '');
     this.received = info.received;
     this.socketId = info.socketId;
     this.lastModified = now;
