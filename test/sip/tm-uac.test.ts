@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMessage } from '../../src/sip/parser/message.js';
 import type { Completion, Tm } from '../../src/modules/tm/tm.js';
+import { sendRequest } from '../../src/modules/tm/uac.js';
 import { startServer } from '../helpers/server.js';
 import { UdpPeer } from '../helpers/sip-peer.js';
 
@@ -85,4 +86,56 @@ test('the completion hook runs once per relayed transaction with its final statu
   assert.equal((await caller.expect()).status, 486);
   assert.equal(await callee.silence(200), true, 'the retransmissions were not forwarded');
   assert.deepEqual(seen, [{ status: 486, method: 'MESSAGE', local: false }]);
+});
+
+test('sendRequest: an OPTIONS to a URI gets what RFC 3261 §8.1.1 asks of a request, and the final response', async (t) => {
+  const srv = await startServer(CFG);
+  const peer = await UdpPeer.open();
+  t.after(async () => {
+    peer.close();
+    await srv.stop();
+  });
+  const tm = srv.server.states.get('tm') as Tm;
+  const done = sendRequest(tm, { method: 'OPTIONS', ruri: `sip:ping@127.0.0.1:${peer.port}`, headers: ['Accept: application/sdp'] });
+  const req = await peer.expect();
+  assert.equal(req.method, 'OPTIONS');
+  assert.equal(req.ruri, `sip:ping@127.0.0.1:${peer.port}`);
+  assert.ok(req.from.tag, 'a From tag');
+  assert.equal(req.to.uri, `sip:ping@127.0.0.1:${peer.port}`);
+  assert.ok(req.callId.length > 10);
+  assert.deepEqual([req.cseq.seq, req.cseq.method], [1, 'OPTIONS']);
+  assert.equal(req.maxForwards, 70);
+  assert.match(req.buf.toString('latin1'), /\r\nUser-Agent: Sip EXpress router/);
+  assert.match(req.buf.toString('latin1'), /\r\nAccept: application\/sdp\r\n/);
+  const head = req.buf.toString('latin1').split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/.test(l));
+  peer.send(`SIP/2.0 200 Fine\r\n${head.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, srv.port);
+  const r = await done;
+  assert.deepEqual([r.status, r.reason], [200, 'Fine']);
+});
+
+test('sendRequest: given From/To/Call-ID/CSeq are used as they are; an unusable URI is refused without sending', async (t) => {
+  const srv = await startServer(CFG);
+  const peer = await UdpPeer.open();
+  t.after(async () => {
+    peer.close();
+    await srv.stop();
+  });
+  const tm = srv.server.states.get('tm') as Tm;
+  const done = sendRequest(tm, {
+    method: 'NOTIFY',
+    ruri: `sip:phone@127.0.0.1:${peer.port}`,
+    headers: ['From: <sip:admin@example.com>;tag=abc', 'To: <sip:phone@example.com>', 'Call-ID: fixed-1', 'CSeq: 7 NOTIFY', 'Event: check-sync'],
+  });
+  const req = await peer.expect();
+  assert.equal(req.from.tag, 'abc');
+  assert.equal(req.to.uri, 'sip:phone@example.com');
+  assert.equal(req.callId, 'fixed-1');
+  assert.equal(req.cseq.seq, 7);
+  assert.equal(req.headersNamed('from').length, 1, 'no second From');
+  const head = req.buf.toString('latin1').split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/.test(l));
+  peer.send(`SIP/2.0 481 No Such Call\r\n${head.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, srv.port);
+  assert.equal((await done).status, 481);
+  assert.equal((await sendRequest(tm, { method: 'OPTIONS', ruri: 'tel:+1234' })).status, 416);
+  assert.equal((await sendRequest(tm, { method: 'OPTIONS', ruri: 'sip:' })).status, 400);
+  assert.equal(await peer.silence(100), true);
 });

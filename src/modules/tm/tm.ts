@@ -7,7 +7,7 @@ import type { Hop, TxEnv } from '../../sip/transaction/env.js';
 import { clientKey, serverKey } from '../../sip/transaction/keys.js';
 import { ServerTransaction, type ServerTxOwner } from '../../sip/transaction/server-tx.js';
 import { RealTimers, type TimerService } from '../../sip/transaction/timers.js';
-import type { ReceiveInfo } from '../../sip/transport/socket-info.js';
+import type { ReceiveInfo, SocketInfo } from '../../sip/transport/socket-info.js';
 import type { Target } from '../../sip/transport/resolver.js';
 import {
   forwardRequest,
@@ -676,7 +676,12 @@ export class Tm implements TxEnv, CellEvents {
    * Originate a request (SER's t_uac): `request` is complete but for our Via, which is added for
    * the socket chosen. Resolves to the final status and response (408 when nothing answered).
    */
-  uac(method: string, request: (via: string) => Buffer, dest: Target, proto: 'udp' | 'tcp'): Promise<{ status: number; msg?: SipMessage }> {
+  uac(
+    method: string,
+    request: (via: string, sock: SocketInfo) => Buffer,
+    dest: Target,
+    proto: 'udp' | 'tcp',
+  ): Promise<{ status: number; msg?: SipMessage }> {
     const cell = this.newCell('local', undefined, method);
     return new Promise((resolve) => {
       cell.onFinal = (status, msg) => resolve({ status, msg });
@@ -689,7 +694,7 @@ export class Tm implements TxEnv, CellEvents {
       }
       const id = `${this.branchPrefix}${cell.id.toString(36)}.0`;
       const branch = new Branch(cell, '');
-      const tx = new ClientTransaction(this, id, method, request(viaLine(sock, id)), { dest: { proto, ip: dest.ip, port: dest.port }, socket: sock }, proto === 'tcp', branch, {
+      const tx = new ClientTransaction(this, id, method, request(viaLine(sock, id), sock), { dest: { proto, ip: dest.ip, port: dest.port }, socket: sock }, proto === 'tcp', branch, {
         timeoutMs: this.frMs,
       });
       branch.tx = tx;
