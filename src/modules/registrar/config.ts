@@ -2,6 +2,9 @@ import type { ParamValue } from '../../script/module-api.js';
 import { Q_UNSET } from '../usrloc/ucontact.js';
 import type { Usrloc } from '../usrloc/usrloc.js';
 
+/** Default of retry_after (seconds). */
+export const DEFAULT_RETRY_AFTER = 5;
+
 /** The registrar's parameters, read once. */
 export interface RegistrarConfig {
   /** seconds given to a contact whose REGISTER says nothing (default_expires) */
@@ -22,6 +25,8 @@ export interface RegistrarConfig {
   readonly minExpires: number;
   /** longest expiration granted; 0: no limit (max_expires) */
   readonly maxExpires: number;
+  /** seconds in the Retry-After of a 500 when the database cannot store a change; 0: none (retry_after) */
+  readonly retryAfter: number;
 }
 
 export interface RegistrarLog {
@@ -48,5 +53,6 @@ export function registrarConfig(p: Readonly<Record<string, ParamValue>>, ul: Usr
     natFlag: Number(p.nat_flag ?? 4),
     minExpires: Number(p.min_expires ?? 0),
     maxExpires: Number(p.max_expires ?? 0),
+    retryAfter: Number(p.retry_after ?? DEFAULT_RETRY_AFTER),
   };
 }

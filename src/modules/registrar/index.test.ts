@@ -90,6 +90,7 @@ test('parameters: SER defaults, checked values, usrloc options merged in', async
     desc_time_order: 0,
     nat_flag: 4,
     min_expires: 0,
+    retry_after: 5,
     max_expires: 0,
   });
   const cfg = (extra: string) =>
@@ -102,6 +103,7 @@ test('parameters: SER defaults, checked values, usrloc options merged in', async
   assert.throws(() => cfg('modparam("registrar", "default_q", 1001)'), /default_q/);
   assert.throws(() => cfg('modparam("registrar", "nat_flag", 32)'), /nat_flag/);
   assert.throws(() => cfg('modparam("registrar", "min_expires", -1)'), /min_expires/);
+  assert.throws(() => cfg('modparam("registrar", "retry_after", -1)'), /retry_after/);
   const loaded = cfg('modparam("usrloc", "use_domain", 1)\nmodparam("registrar", "default_q", 250)');
   const fc = fakeCore();
   const [ul, st] = (await start(loaded, fc.core)) as [ReturnType<typeof usrlocOf> & object, { cfg: { useDomain: boolean; defaultQ: number } }];

@@ -3,14 +3,14 @@ import { MAX_FLAG } from '../../script/core-config.js';
 import { defineModule, FAILURE_ROUTE, REQUEST_ROUTE, type FixupContext, type ParamValue } from '../../script/module-api.js';
 import { argString } from '../../script/values.js';
 import { usrlocOf } from '../usrloc/index.js';
-import { registrarConfig, type RegistrarState } from './config.js';
+import { DEFAULT_RETRY_AFTER, registrarConfig, type RegistrarState } from './config.js';
 import { lookup } from './lookup.js';
 import { save } from './save.js';
 
 export { aorOf, MAX_AOR_LEN, type AorOptions } from './aor.js';
-export { registrarConfig, type RegistrarConfig, type RegistrarState } from './config.js';
+export { DEFAULT_RETRY_AFTER, registrarConfig, type RegistrarConfig, type RegistrarState } from './config.js';
 export { lookup } from './lookup.js';
-export { cseqCheck, processRegister, save } from './save.js';
+export { cseqCheck, processRegister, requestAor, save } from './save.js';
 
 // The tables named in save()/lookup() calls, per loaded configuration: the fixups run when the
 // script is checked, before create() builds the state; both see the same parameter object of
@@ -88,6 +88,12 @@ export default defineModule<RegistrarState>({
       check: nonNegative,
       doc: 'shortest registration accepted, in seconds: a REGISTER asking for less (and less than an hour) is answered 423 with Min-Expires; 0: no minimum',
     },
+    retry_after: {
+      type: 'int',
+      default: DEFAULT_RETRY_AFTER,
+      check: nonNegative,
+      doc: 'seconds in the Retry-After of the 500 sent when the database cannot store a registration (usrloc db_mode 1 and 3); 0: no Retry-After',
+    },
     max_expires: {
       type: 'int',
       default: 0,
@@ -122,6 +128,8 @@ export default defineModule<RegistrarState>({
     const ul = usrlocOf(core);
     if (!ul) throw new Error("registrar: module 'usrloc' must be loaded before 'registrar'");
     for (const name of scriptTables.get(p) ?? []) ul.registerTable(name);
-    return { ul, cfg: registrarConfig(p, ul), log: core.log };
+    const st: RegistrarState = { ul, cfg: registrarConfig(p, ul), log: core.log };
+    // db_mode 1 and 2: the tables are loaded from the database before the first message
+    return ul.loadPending ? ul.ready().then(() => st) : st;
   },
 });

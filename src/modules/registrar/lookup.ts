@@ -6,34 +6,61 @@
 // added to the destination set, as long as there is room (MAX_BRANCHES).
 
 import type { RequestContext } from '../../script/context.js';
+import type { ActionResult } from '../../script/module-api.js';
+import type { URecord } from '../usrloc/urecord.js';
 import { MAX_BRANCHES } from '../../script/core-config.js';
 import { E_TOO_MANY_BRANCHES } from '../../script/ser-error.js';
 import { FL_NAT } from '../usrloc/ucontact.js';
 import { aorOf } from './aor.js';
 import type { RegistrarState } from './config.js';
 
-/** 1 when the Request-URI was replaced; -1 when the AOR has no valid contact (or no AOR). Never throws. */
-export function lookup(st: RegistrarState, ctx: RequestContext, tableName: string): number {
+/**
+ * 1 when the Request-URI was replaced; -1 when the AOR has no valid contact (or no AOR). Never
+ * throws. With usrloc's db_mode 3 the record is read from the database: a promise (-1 when the
+ * database cannot be read).
+ */
+export function lookup(st: RegistrarState, ctx: RequestContext, tableName: string): ActionResult {
   try {
-    return run(st, ctx, tableName);
+    const a = aorFor(st, ctx);
+    if (a === undefined) return -1;
+    if (st.ul.dbMode !== 3) return apply(st, ctx, tableName, a, st.ul.registerTable(tableName).get(a));
+    return st.ul.fetchRecord(tableName, a).then(
+      (rec) => apply(st, ctx, tableName, a, rec),
+      (e: unknown) => {
+        st.log.err(`lookup(): ${(e as Error).message}`);
+        return -1;
+      },
+    );
   } catch (e) {
     st.log.err(`lookup(): ${(e as Error).message}`);
     return -1;
   }
 }
 
-function run(st: RegistrarState, ctx: RequestContext, tableName: string): number {
-  const { cfg, ul } = st;
+function aorFor(st: RegistrarState, ctx: RequestContext): string | undefined {
   let uri;
   try {
     uri = ctx.currentUriParsed();
   } catch {
     st.log.dbg(`lookup(): cannot parse the Request-URI ${ctx.currentUri}`);
+    return undefined;
+  }
+  const a = aorOf(uri, st.cfg);
+  return 'error' in a ? undefined : a.aor;
+}
+
+function apply(st: RegistrarState, ctx: RequestContext, tableName: string, aor: string, rec: URecord | undefined): number {
+  try {
+    return run(st, ctx, tableName, aor, rec);
+  } catch (e) {
+    st.log.err(`lookup(): ${(e as Error).message}`);
     return -1;
   }
-  const a = aorOf(uri, cfg);
-  if ('error' in a) return -1;
-  const rec = ul.registerTable(tableName).get(a.aor);
+}
+
+function run(st: RegistrarState, ctx: RequestContext, tableName: string, aor: string, rec: URecord | undefined): number {
+  const { cfg, ul } = st;
+  const a = { aor };
   if (!rec) {
     st.log.dbg(`lookup(): '${a.aor}' not found in ${tableName}`);
     return -1;

@@ -59,6 +59,16 @@ export function okReply(contacts: readonly UContact[], now: number): RegReply {
   return { status: 200, reason: 'OK', headers: contactLines(contacts, now) };
 }
 
+/**
+ * The database could not store the change (usrloc db_mode 1 and 3): 500 with Retry-After, so
+ * that the UA tries again later (RFC 3261 §21.5.1, §20.33); nothing was changed.
+ */
+export function unavailableReply(retryAfter: number): RegReply {
+  const headers = [`P-Registrar-Error: ${ERRORS.internal.info}`];
+  if (retryAfter > 0) headers.unshift(`Retry-After: ${retryAfter}`);
+  return { status: 500, reason: 'Server Internal Error', headers };
+}
+
 export function errorReply(e: RegError, minExpires = 0): RegReply {
   const x = ERRORS[e];
   const headers = [`P-Registrar-Error: ${x.info}`];

@@ -9,6 +9,12 @@
 // lower than the request's means the request is old. Equal CSeq is a retransmission (a stateless
 // registrar sees every one): it changes nothing and gets the current bindings again. Lower is an
 // out-of-order request: the update is aborted and the request fails, 400.
+//
+// With usrloc's db_mode 1 (write-through) and 3 (database only) the change is written to the
+// database before the reply: save() returns a promise; when the write fails the change is undone
+// in memory and the REGISTER is answered 500 with Retry-After (registrar's retry_after), so that
+// the UA tries again and memory and database still agree. With db_mode 0 and 2 save() stays
+// synchronous (db_mode 2 writes the change with the next flush).
 
 import type { Contact } from '../../sip/parser/message.js';
 import { paramValue } from '../../sip/parser/params.js';
@@ -22,7 +28,7 @@ import { aorOf } from './aor.js';
 import type { RegistrarState } from './config.js';
 import { expiresHeader, grantedExpires, requestedExpires } from './expires.js';
 import { parseQ } from './q.js';
-import { errorReply, okReply, type RegError, type RegReply } from './reply.js';
+import { errorReply, okReply, unavailableReply, type RegError, type RegReply } from './reply.js';
 
 export interface SaveOutcome {
   /** the bindings were (or already are) as the request asked */
@@ -211,11 +217,49 @@ function apply(
 }
 
 /**
+ * The address of record of a REGISTER (from the To URI), or undefined when there is none: then
+ * processRegister() fails before it changes anything.
+ */
+export function requestAor(st: RegistrarState, ctx: RequestContext): string | undefined {
+  try {
+    const a = aorOf(parseUri(ctx.msg.to.uri), st.cfg);
+    return 'aor' in a ? a.aor : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** When the last "database unavailable" error was logged (ms): one line a second at most during an outage. */
+let lastDbErrorLog = 0;
+let dbErrorsNotLogged = 0;
+
+/**
  * The script's save(table) / save_noreply(table): 1 when the bindings are as the request asked
- * (and the reply went out), -1 otherwise (the error reply has been sent).
+ * (and the reply went out), -1 otherwise (the error reply has been sent). A promise when the
+ * change must reach the database first (usrloc db_mode 1 and 3).
  */
 export function save(st: RegistrarState, ctx: RequestContext, tableName: string, reply: boolean): ActionResult {
-  const out = processRegister(st, ctx, st.ul.registerTable(tableName));
+  const ul = st.ul;
+  const aor = ul.writesThrough ? requestAor(st, ctx) : undefined;
+  if (aor === undefined) return answer(st, ctx, processRegister(st, ctx, ul.registerTable(tableName)), reply);
+  return ul.change(tableName, aor, (d) => processRegister(st, ctx, d)).then(
+    (out) => answer(st, ctx, out, reply),
+    (e: unknown) => {
+      const now = Date.now();
+      if (now - lastDbErrorLog >= 1000) {
+        const more = dbErrorsNotLogged ? ` (${dbErrorsNotLogged} more since the last message)` : '';
+        st.log.err(`save(): ${(e as Error).message}; answering 500 with Retry-After: ${st.cfg.retryAfter}${more}`);
+        lastDbErrorLog = now;
+        dbErrorsNotLogged = 0;
+      } else {
+        dbErrorsNotLogged++;
+      }
+      return answer(st, ctx, { ok: false, reply: unavailableReply(st.cfg.retryAfter) }, reply);
+    },
+  );
+}
+
+function answer(st: RegistrarState, ctx: RequestContext, out: SaveOutcome, reply: boolean): ActionResult {
   if (!reply) return out.ok ? 1 : -1;
   let sent: boolean | Promise<boolean>;
   try {

@@ -23,16 +23,21 @@ function configError(modparams: string): string {
   assert.fail('the config was accepted');
 }
 
-test('db_mode 0 is accepted; 1, 2 and 3 are refused at config time: memory only for now', () => {
-  assert.equal(load('modparam("usrloc", "db_mode", 0)').modules[0]!.params.db_mode, 0);
-  for (const mode of [1, 2, 3]) {
+test('db_mode 0..3 are accepted; anything else is refused at config time', () => {
+  for (const mode of [0, 1, 2, 3]) assert.equal(load(`modparam("usrloc", "db_mode", ${mode})`).modules[0]!.params.db_mode, mode);
+  for (const mode of [4, -1]) {
     const msg = configError(`modparam("usrloc", "db_mode", ${mode})`);
     assert.match(msg, /test\.cfg:2:\d+: error: bad value for 'usrloc' parameter 'db_mode'/);
-    assert.match(msg, /memory only for now: use db_mode 0/);
-    assert.match(msg, /database modes come with the database layer/);
+    assert.match(msg, /must be 0 \(memory only\), 1 \(write-through\), 2 \(write-back\) or 3 \(database only\)/);
   }
   assert.match(checkDbMode(7)!, /must be 0/);
   assert.equal(checkDbMode(0), undefined);
+});
+
+test('column parameters must name columns of the location table; db_url must parse', () => {
+  assert.match(configError('modparam("usrloc", "user_column", "user_name")'), /must name a column of the location table \(username, domain, contact/);
+  assert.match(configError('modparam("usrloc", "db_url", "nosuch://x")'), /db_url/);
+  assert.equal(load('modparam("usrloc", "method_column", "anything")').modules[0]!.params.method_column, 'anything');
 });
 
 test('SER 0.8 parameters are accepted with their defaults', () => {
@@ -54,7 +59,7 @@ test('SER 0.8 parameters are accepted with their defaults', () => {
     timer_interval: 60,
     use_domain: 0,
     desc_time_order: 0,
-    db_url: 'sql://ser:heslo@localhost/ser',
+    db_url: 'sqlite://ser.db',
     user_column: 'username',
     domain_column: 'domain',
     contact_column: 'contact',
@@ -63,6 +68,11 @@ test('SER 0.8 parameters are accepted with their defaults', () => {
     callid_column: 'callid',
     cseq_column: 'cseq',
     method_column: 'method',
+    flags_column: 'flags',
+    user_agent_column: 'user_agent',
+    received_column: 'received',
+    socket_column: 'socket',
+    last_modified_column: 'last_modified',
   });
   assert.match(configError('modparam("usrloc", "timer_interval", 0)'), /timer_interval/);
   assert.match(configError('modparam("usrloc", "use_domain", 2)'), /must be 0 or 1/);

@@ -1,15 +1,22 @@
 import type { Core } from '../../script/core-api.js';
 import { defineModule, type ParamSpec, type ParamValue } from '../../script/module-api.js';
-import { MemoryBackend } from './backend.js';
+import { openDb } from '../../db/open.js';
+import { table as schemaTable } from '../../db/schema.js';
+import { parseDbUrl, redact } from '../../db/url.js';
+import { MemoryBackend, type UsrlocBackend } from './backend.js';
 import { systemClock } from './clock.js';
+import { DbBackend } from './db-backend.js';
+import { DEFAULT_COLUMNS, type UsrlocColumns } from './db-rows.js';
 import { Usrloc, type UsrlocOptions } from './usrloc.js';
 
-export { MemoryBackend, type UsrlocBackend, type UsrlocChange } from './backend.js';
+export { MemoryBackend, type StoredContact, type UsrlocBackend, type UsrlocChange, type UsrlocDbStats } from './backend.js';
+export { DbBackend, type DbWrite } from './db-backend.js';
+export { DEFAULT_COLUMNS, type UsrlocColumns } from './db-rows.js';
 export { manualClock, systemClock, type Clock, type ManualClock } from './clock.js';
 export { FL_NAT, FL_NONE, FL_PERMANENT, PERMANENT_EXPIRES, Q_UNSET, formatQ, UContact, type ContactInfo, type ContactView, type Received } from './ucontact.js';
 export { UDomain, type TableStats } from './udomain.js';
 export { URecord } from './urecord.js';
-export { ADMIN_CALL_ID, ADMIN_CSEQ, Usrloc, type RecordDump, type RemoveContactResult, type TableDump, type UsrlocOptions } from './usrloc.js';
+export { ADMIN_CALL_ID, ADMIN_CSEQ, isUnavailable, Usrloc, UsrlocDbError, type AddOptions, type RecordDump, type RemoveContactResult, type TableDump, type UsrlocOptions } from './usrloc.js';
 
 // The usrloc state of each server, for the modules that use it (registrar now, FIFO commands
 // later): SER's modules found it with find_export("ul_bind_usrloc"); here whoever holds the core
@@ -24,25 +31,27 @@ export function usrlocOf(core: Core): Usrloc | undefined {
 
 const zeroOrOne = (v: ParamValue): string | undefined => (v === 0 || v === 1 ? undefined : `must be 0 or 1, not ${v}`);
 
-/**
- * SER's db_mode: 0 memory only, 1 write-through, 2 write-back (3 database only, in later SERs).
- * Only 0 exists until the database layer does.
- */
+/** The database usrloc uses when db_mode is 1, 2 or 3 and no db_url is given: ser.db in the working directory. */
+export const DEFAULT_DB_URL = 'sqlite://ser.db';
+
+/** SER's db_mode: 0 memory only, 1 write-through, 2 write-back, 3 database only. */
 export function checkDbMode(v: ParamValue): string | undefined {
-  if (v === 0) return undefined;
-  if (v === 1 || v === 2 || v === 3) {
-    return `db_mode ${v} needs a database, and this build keeps contacts in memory only for now: use db_mode 0 (contacts are lost on restart); the database modes come with the database layer`;
-  }
-  return `must be 0 (memory only; 1, 2 and 3 need the database layer, not available yet), not ${v}`;
+  if (v === 0 || v === 1 || v === 2 || v === 3) return undefined;
+  return `must be 0 (memory only), 1 (write-through), 2 (write-back) or 3 (database only), not ${v}`;
 }
 
-/** A column name of SER 0.8's `location` table: accepted for compatibility, used by db_mode 1-2 later. */
+const LOCATION_COLUMNS = (schemaTable('location')?.columns ?? []).map((c) => c.name);
+
+/** A column name of the `location` table (SER 0.8's *_column parameters; also used for `aliases`). */
 function column(def: string, what: string): ParamSpec {
   return {
     type: 'string',
     default: def,
-    check: (v) => (String(v).length ? undefined : 'must not be empty'),
-    doc: `name of the column holding ${what} (database modes only; accepted and unused with db_mode 0)`,
+    check: (v) =>
+      LOCATION_COLUMNS.includes(String(v))
+        ? undefined
+        : `must name a column of the location table (${LOCATION_COLUMNS.join(', ')}), not '${v}'`,
+    doc: `name of the column holding ${what} (db_mode 1-3; the schema's name by default)`,
   };
 }
 
@@ -54,6 +63,47 @@ export function usrlocOptions(p: Readonly<Record<string, ParamValue>>): UsrlocOp
   };
 }
 
+/** The column of each field, from the *_column parameters. */
+export function usrlocColumns(p: Readonly<Record<string, ParamValue>>): UsrlocColumns {
+  const c = (name: string, dflt: string): string => (typeof p[name] === 'string' && p[name] !== '' ? String(p[name]) : dflt);
+  const d = DEFAULT_COLUMNS;
+  return {
+    user: c('user_column', d.user),
+    domain: c('domain_column', d.domain),
+    contact: c('contact_column', d.contact),
+    expires: c('expires_column', d.expires),
+    q: c('q_column', d.q),
+    callId: c('callid_column', d.callId),
+    cseq: c('cseq_column', d.cseq),
+    flags: c('flags_column', d.flags),
+    userAgent: c('user_agent_column', d.userAgent),
+    received: c('received_column', d.received),
+    socket: c('socket_column', d.socket),
+    lastModified: c('last_modified_column', d.lastModified),
+  };
+}
+
+/** The backend of a db_mode: memory, or the database of db_url (opened here). */
+export async function openBackend(core: Core, p: Readonly<Record<string, ParamValue>>, clock = systemClock): Promise<UsrlocBackend> {
+  const mode = Number(p.db_mode ?? 0);
+  if (mode === 0) return new MemoryBackend();
+  const url = String(p.db_url ?? '') || DEFAULT_DB_URL;
+  let db;
+  try {
+    db = await openDb(url, { log: (m) => core.log.notice(`usrloc: ${m}`) });
+  } catch (e) {
+    throw new Error(`usrloc: db_mode ${mode} needs the database of db_url "${redact(url)}", which cannot be opened: ${(e as Error).message}`, { cause: e });
+  }
+  core.log.notice(`usrloc: db_mode ${mode} (${['', 'write-through', 'write-back', 'database only'][mode]}) on ${db.url}`);
+  return new DbBackend(db, {
+    dbMode: mode as 1 | 2 | 3,
+    columns: usrlocColumns(p),
+    useDomain: p.use_domain === 1,
+    clock,
+    log: core.log,
+  });
+}
+
 /**
  * User location tables (SER's usrloc module): per table, addresses of record with their
  * contacts, kept in memory and purged of expired contacts by a timer. No script functions: the
@@ -63,19 +113,19 @@ export default defineModule<Usrloc>({
   // contacts live in this process's memory: another process would not see a registration
   singleProcess: true,
   name: 'usrloc',
-  doc: 'user location tables in memory: addresses of record and their contacts (SER usrloc module)',
+  doc: 'user location tables: addresses of record and their contacts, in memory and/or a database (SER usrloc module)',
   params: {
     db_mode: {
       type: 'int',
       default: 0,
       check: checkDbMode,
-      doc: '0: contacts are kept in memory only and lost on restart (the only mode of this build)',
+      doc: '0: memory only (lost on restart); 1: write-through (every change written before the reply); 2: write-back (changes written every timer_interval); 3: database only (no cache; servers may share the database)',
     },
     timer_interval: {
       type: 'int',
       default: 60,
       check: (v) => (Number(v) >= 1 && Number(v) <= 86400 ? undefined : `must be between 1 and 86400 seconds, not ${v}`),
-      doc: 'seconds between two runs of the timer that removes expired contacts',
+      doc: 'seconds between two runs of the timer that removes expired contacts (and, with db_mode 2, writes the changes to the database)',
     },
     use_domain: {
       type: 'int',
@@ -91,8 +141,16 @@ export default defineModule<Usrloc>({
     },
     db_url: {
       type: 'string',
-      default: 'sql://ser:heslo@localhost/ser',
-      doc: 'the database (database modes only; accepted and unused with db_mode 0)',
+      default: DEFAULT_DB_URL,
+      check: (v) => {
+        try {
+          parseDbUrl(String(v));
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      },
+      doc: `the database of db_mode 1-3 (default ${DEFAULT_DB_URL}: ser.db in the working directory); unused with db_mode 0`,
     },
     user_column: column('username', 'the user part of the address of record'),
     domain_column: column('domain', 'the domain of the address of record (with use_domain)'),
@@ -101,14 +159,28 @@ export default defineModule<Usrloc>({
     q_column: column('q', 'the q value'),
     callid_column: column('callid', 'the Call-ID of the REGISTER'),
     cseq_column: column('cseq', 'the CSeq number of the REGISTER'),
-    method_column: column('method', 'the supported methods'),
+    method_column: {
+      type: 'string',
+      default: 'method',
+      doc: 'accepted for SER 0.8 compatibility and unused (its location table had no such column)',
+    },
+    flags_column: column('flags', 'the contact flags (NAT, permanent)'),
+    user_agent_column: column('user_agent', 'the User-Agent of the REGISTER'),
+    received_column: column('received', 'the source address of the REGISTER'),
+    socket_column: column('socket', 'the local socket the REGISTER arrived on'),
+    last_modified_column: column('last_modified', 'the time of the last change'),
   },
   functions: {},
   create: (core, p) => {
-    const ul = new Usrloc(usrlocOptions(p), systemClock, new MemoryBackend(), core.log);
-    states.set(core, ul);
-    ul.start();
-    return ul;
+    const make = (backend: UsrlocBackend): Usrloc => {
+      const ul = new Usrloc(usrlocOptions(p), systemClock, backend, core.log);
+      states.set(core, ul);
+      ul.start();
+      return ul;
+    };
+    // memory mode stays synchronous; the database modes open the database first
+    if (Number(p.db_mode ?? 0) === 0) return make(new MemoryBackend());
+    return openBackend(core, p).then(make);
   },
   destroy: async (ul) => {
     await ul.stop();

@@ -24,8 +24,9 @@ export const PERMANENT_EXPIRES = 1073741823;
 
 /**
  * Where a contact stands with respect to persistent storage (SER's CS_NEW / CS_SYNC /
- * CS_DIRTY): a write-back database backend writes the `new` and `dirty` ones and marks them
- * `sync`. In memory mode nothing reads it.
+ * CS_DIRTY): a write-back database backend (db_mode 2) writes the `new` and `dirty` ones and
+ * marks them `sync`; write-through (db_mode 1) marks a contact `sync` once its write succeeded;
+ * contacts loaded from the database start `sync`. In memory mode they stay `new`/`dirty`.
  */
 export type ContactState = 'new' | 'sync' | 'dirty';
 
@@ -110,6 +111,36 @@ export class UContact {
     if (this.state === 'sync') this.state = 'dirty';
   }
 
+  /** The values that change over the contact's life, for a rollback (see URecord.save). */
+  saveFields(): SavedFields {
+    return {
+      expires: this.expires,
+      q: this.q,
+      callId: this.callId,
+      cseq: this.cseq,
+      flags: this.flags,
+      userAgent: this.userAgent,
+      received: this.received,
+      socketId: this.socketId,
+      lastModified: this.lastModified,
+      state: this.state,
+    };
+  }
+
+  /** Put back what saveFields() returned (nobody is told: a rollback restores what was stored). */
+  restoreFields(f: SavedFields): void {
+    this.expires = f.expires;
+    this.q = f.q;
+    this.callId = f.callId;
+    this.cseq = f.cseq;
+    this.flags = f.flags;
+    this.userAgent = f.userAgent;
+    this.received = f.received;
+    this.socketId = f.socketId;
+    this.lastModified = f.lastModified;
+    this.state = f.state;
+  }
+
   /** A plain copy, for dumps and other modules (the stored object stays private to usrloc). */
   view(now: number): ContactView {
     return {
@@ -128,6 +159,19 @@ export class UContact {
       state: this.state,
     };
   }
+}
+
+export interface SavedFields {
+  readonly expires: number;
+  readonly q: number;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly flags: number;
+  readonly userAgent: string;
+  readonly received: Received | undefined;
+  readonly socketId: number | undefined;
+  readonly lastModified: number;
+  readonly state: ContactState;
 }
 
 export interface ContactView {

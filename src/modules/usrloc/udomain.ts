@@ -3,7 +3,7 @@
 
 import type { UsrlocBackend } from './backend.js';
 import type { UContact } from './ucontact.js';
-import { URecord } from './urecord.js';
+import { URecord, type RecordSave } from './urecord.js';
 
 export interface TableOptions {
   /** order contacts by time of last registration instead of q (usrloc's desc_time_order) */
@@ -23,6 +23,8 @@ export class UDomain {
   private readonly recs = new Map<string, URecord>();
   /** contacts the timer removed because they expired, since start */
   expired = 0;
+  /** expire() is running: the changes it makes are expiries */
+  private expiring = false;
 
   constructor(
     readonly name: string,
@@ -77,12 +79,51 @@ export class UDomain {
   /** Remove the contacts expired at `now`, and the records left empty; how many contacts went. */
   expire(now: number): number {
     let n = 0;
-    for (const r of [...this.recs.values()]) {
-      n += r.expire(now);
-      this.release(r);
+    this.expiring = true;
+    try {
+      for (const r of [...this.recs.values()]) {
+        n += r.expire(now);
+        this.release(r);
+      }
+    } finally {
+      this.expiring = false;
     }
     this.expired += n;
     return n;
+  }
+
+  /** The state of one address of record, to put back with restore() (a failed database write). */
+  snapshot(aor: string): RecordSnapshot {
+    const rec = this.recs.get(aor);
+    return { aor, rec, contacts: rec ? rec.save() : [] };
+  }
+
+  /** Put an address of record back as snapshot() found it; nobody is told. */
+  restore(s: RecordSnapshot): void {
+    if (s.rec) {
+      s.rec.restore(s.contacts);
+      if (s.rec.contacts.length) this.recs.set(s.aor, s.rec);
+      else this.recs.delete(s.aor);
+    } else {
+      this.recs.delete(s.aor);
+    }
+  }
+
+  /**
+   * Replace what memory holds for `aor` by what the database holds (db_mode 3 reads the record
+   * before changing it); nobody is told. `load` fills the fresh record.
+   */
+  replace(aor: string, load: (r: URecord) => void): URecord | undefined {
+    const r = new URecord(this, aor);
+    load(r);
+    if (r.contacts.length) this.recs.set(aor, r);
+    else this.recs.delete(aor);
+    return r.contacts.length ? r : undefined;
+  }
+
+  /** Forget `aor` without telling anyone (db_mode 3: memory holds a record only while it changes). */
+  forget(aor: string): void {
+    this.recs.delete(aor);
   }
 
   stats(): TableStats {
@@ -91,6 +132,12 @@ export class UDomain {
 
   /** Called by the records of this table for every change (the backend hears of it). */
   changed(op: 'insert' | 'update' | 'delete', contact: UContact): void {
-    this.backend.changed({ op, table: this.name, contact });
+    this.backend.changed({ op, table: this.name, contact, expired: this.expiring });
   }
+}
+
+export interface RecordSnapshot {
+  readonly aor: string;
+  readonly rec: URecord | undefined;
+  readonly contacts: RecordSave;
 }

@@ -5,7 +5,7 @@
 // registration comes first); or, with desc_time_order, most recently inserted or refreshed
 // first, whatever the q (SER registrar's move_on_top).
 
-import { UContact, type ContactInfo } from './ucontact.js';
+import { UContact, type ContactInfo, type ContactState, type SavedFields } from './ucontact.js';
 import type { UDomain } from './udomain.js';
 
 export class URecord {
@@ -41,6 +41,31 @@ export class URecord {
     this.place(c, timeOrder ?? this.domain.opts.descTimeOrder);
     this.domain.changed('insert', c);
     return c;
+  }
+
+  /**
+   * Add a contact read from the database (start-up load, db_mode 3 reads): nobody is told, its
+   * state is `sync`. Rows are given oldest first, so that the order is the one registrations made.
+   */
+  load(uri: string, info: ContactInfo, lastModified: number, state: ContactState = 'sync'): UContact {
+    const c = new UContact(this.aor, uri, info, lastModified);
+    c.state = state;
+    this.place(c, this.domain.opts.descTimeOrder);
+    return c;
+  }
+
+  /** The contacts and their values, to put back with restore() if a database write fails. */
+  save(): RecordSave {
+    return this.list.map((c) => [c, c.saveFields()] as const);
+  }
+
+  /** Put the contacts back as save() found them (nobody is told). */
+  restore(saved: RecordSave): void {
+    this.list.length = 0;
+    for (const [c, f] of saved) {
+      c.restoreFields(f);
+      this.list.push(c);
+    }
   }
 
   /** Refresh a contact of this record with the values of a newer registration. */
@@ -91,3 +116,6 @@ export class URecord {
     return true;
   }
 }
+
+/** What URecord.save() keeps: each contact with its values, in order. */
+export type RecordSave = readonly (readonly [UContact, SavedFields])[];
