@@ -56,8 +56,9 @@ function machine() {
 /** One compare.sh run: { ok, failed, wall, rate, cpu } */
 function runOnce(server) {
   const env = { ...process.env };
-  // -D: stay in the foreground so compare.sh can measure and stop the process it started
-  env.SER_START = `node ${path.join(root, 'bin', 'ser.js')} -D -f {cfg}`;
+  // -D: stay in the foreground so compare.sh can measure and stop the process it started.
+  // bin/ser.js itself, as an installed `ser` runs: its #! line gives Node the server's flags.
+  env.SER_START = `${path.join(root, 'bin', 'ser.js')} -D -f {cfg}`;
   const r = spawnSync('bash', [compare, scenario, server, String(n)], { env, encoding: 'utf8', timeout: 300_000 });
   const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith(scenario)).pop();
   if (!line) {
@@ -125,8 +126,10 @@ if (!flag('skip-parser')) {
   console.log('\n# memory per registered user (bench/usrloc-memory.js)');
   spawnSync(process.execPath, ['--expose-gc', path.join(here, 'usrloc-memory.js')], { stdio: 'inherit' });
   console.log('');
-  console.log('# the whole pipeline without sockets (bench/pipeline.js)');
-  spawnSync(process.execPath, [path.join(here, 'pipeline.js')], { stdio: 'inherit' });
+  console.log('# the whole pipeline without sockets (bench/pipeline.js), with the flags of bin/ser.js');
+  for (const sc of ['options', 'register']) {
+    spawnSync(process.execPath, ['--single-threaded-gc', path.join(here, 'pipeline.js'), sc], { stdio: 'inherit' });
+  }
   console.log('\n# SIP parser micro-benchmark (bench/parser.js)');
   spawnSync(process.execPath, [path.join(here, 'parser.js')], { stdio: 'inherit' });
 }

@@ -1,6 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 // SIP Express Router: see `ser -h`.
-import { run } from '../dist/src/daemon/main.js';
+// --single-threaded-gc: the server is one event loop per process; V8's parallel GC helper threads
+// cost more CPU in hand-offs than they save on its small, short-lived heaps, and they take a core
+// from the workers and the other processes of the machine (docs/benchmarks.md, S2).
+import { run } from '../dist/bundle/ser.js';
 
 run(process.argv.slice(2)).then(
   (code) => {

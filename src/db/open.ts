@@ -3,7 +3,7 @@
 // mysql2 or pg.
 
 import { DbError, type Db } from './api.js';
-import { parseDbUrl, type DbUrl, type MysqlUrl, type PostgresUrl } from './url.js';
+import { parseDbUrl, type DbUrl } from './url.js';
 
 export interface OpenDbOptions {
   /** operator messages: tables created, connection lost and back */
@@ -16,24 +16,17 @@ interface AdapterOptions {
   readonly log?: (msg: string) => void;
 }
 
-type Opener<U> = (u: U, o: AdapterOptions) => Promise<Db>;
-
-/** Loads an adapter module; the specifier is a variable so that the build does not need every adapter. */
-async function load<T>(specifier: string, exported: string, what: string): Promise<T> {
-  let mod: Record<string, unknown>;
+/**
+ * Loads an adapter module. The specifiers stay literal so that the bundle (tools/bundle.js) keeps
+ * each adapter in a chunk of its own, loaded only when a db_url asks for it.
+ */
+async function load<T>(importer: () => Promise<T>, what: string, pkg: string): Promise<T> {
   try {
-    mod = (await import(specifier)) as Record<string, unknown>;
+    return await importer();
   } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    throw new DbError(
-      code === 'ERR_MODULE_NOT_FOUND'
-        ? `the ${what} adapter is not available: ${(e as Error).message}`
-        : `the ${what} adapter failed to load: ${(e as Error).message}`,
-      'unsupported', { cause: e });
+    // the driver package is missing, or (better-sqlite3) built for another Node
+    throw new DbError(`the ${what} adapter failed to load (${pkg}): ${(e as Error).message}`, 'unsupported', { cause: e });
   }
-  const f = mod[exported];
-  if (typeof f !== 'function') throw new DbError(`the ${what} adapter (${specifier}) does not export ${exported}()`, 'unsupported');
-  return f as T;
 }
 
 /** Opens the database of a db_url: SQLite, MySQL/MariaDB, PostgreSQL or dbtext. */
@@ -42,25 +35,19 @@ export async function openDb(url: string, o: OpenDbOptions = {}): Promise<Db> {
   const ao: AdapterOptions = o.log ? { log: o.log } : {};
   switch (parsed.kind) {
     case 'sqlite': {
-      let sqlite: typeof import('./sqlite.js');
-      try {
-        sqlite = await import('./sqlite.js');
-      } catch (e) {
-        // better-sqlite3 is a native module: missing or built for another Node
-        throw new DbError(`the SQLite adapter failed to load (better-sqlite3): ${(e as Error).message}`, 'unsupported', { cause: e });
-      }
-      return sqlite.openSqlite(parsed, ao);
+      const { openSqlite } = await load(() => import('./sqlite.js'), 'SQLite', 'better-sqlite3');
+      return openSqlite(parsed, ao);
     }
     case 'dbtext': {
       const { openDbtext } = await import('./dbtext.js');
       return openDbtext(parsed, ao);
     }
     case 'mysql': {
-      const openMysql = await load<Opener<MysqlUrl>>('./mysql.js', 'openMysql', 'MySQL');
+      const { openMysql } = await load(() => import('./mysql.js'), 'MySQL', 'mysql2');
       return openMysql(parsed, ao);
     }
     case 'postgres': {
-      const openPostgres = await load<Opener<PostgresUrl>>('./postgres.js', 'openPostgres', 'PostgreSQL');
+      const { openPostgres } = await load(() => import('./postgres.js'), 'PostgreSQL', 'pg');
       return openPostgres(parsed, ao);
     }
   }

@@ -110,7 +110,8 @@ export class LocalTags {
         if (f) h = hashBytes(h, msg.buf, f.valueStart, f.valueEnd);
       }
     }
-    return this.prefix + '-' + (h >>> 0).toString(16).padStart(8, '0');
+    // two 16-bit halves: small integers print without the floating-point path a full uint32 takes
+    return this.prefix + '-' + ((h >>> 16) | 0x10000).toString(16).slice(1) + ((h & 0xffff) | 0x10000).toString(16).slice(1);
   }
 
   /** Whether a To-tag is one of ours. */

@@ -1,11 +1,12 @@
 // The command line of admin guide §6.3: -V, -h, bad options, -t (chroot, refused), -u/-g.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
-import { killMatchingAfter, pidsMatching, ROOT, runSer, startListening, tempDir, writeCfg, type SerResult } from './cli-helpers.js';
+import { killMatchingAfter, pidsMatching, ROOT, runSer, SER_JS, startListening, tempDir, writeCfg, type SerResult } from './cli-helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -30,6 +31,18 @@ test('ser -V prints a version line and exits 0', { timeout: 15_000 }, async (t) 
   const r2 = await runSer(t, ['--version'], { cwd: dir });
   assert.equal(r2.code, 0);
   assert.equal(r2.stdout, r.stdout);
+});
+
+test('bin/ser.js runs by itself, through its #! line and the V8 flags it carries', { timeout: 15_000 }, async () => {
+  // the way `npx ser` and an installed `ser` start it: env -S splits "node --single-threaded-gc"
+  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(SER_JS, ['-V'], { timeout: 10_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^version: ser /);
+  assert.match(readFileSync(SER_JS, 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env -S node --single-threaded-gc$/);
 });
 
 test('ser -h prints the usage with every §6.3 option and exits 0', { timeout: 15_000 }, async (t) => {
