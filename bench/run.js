@@ -7,11 +7,12 @@
 //  2. S2 (REGISTERs into the in-memory location table, shared/bench/ser/registrar.cfg unchanged)
 //     and S3 (calls through the record-routing stateful proxy, shared/bench/ser/proxy.cfg
 //     unchanged), the same way.
-//  3. Memory per live transaction (bench/tm-memory.js) and per registered user
+//  3. S2 with digest authentication (bench/auth.js), against Kamailio's auth_db on MariaDB.
+//  4. Memory per live transaction (bench/tm-memory.js) and per registered user
 //     (bench/usrloc-memory.js), the pipeline without sockets
 //     (bench/pipeline.js) and the SIP parser micro-benchmark (bench/parser.js).
 //
-// Usage: npm run bench [-- --rounds N --n REQUESTS[,REQUESTS...] --scenario options|register|call] [--skip-kamailio] [--skip-parser]
+// Usage: npm run bench [-- --rounds N --n REQUESTS[,REQUESTS...] --scenario options|register|call] [--skip-kamailio] [--skip-auth] [--skip-parser]
 // Default: S1 and S2 with 20,000 (the benchmark's own size) and 100,000 requests, then S3 with 20,000 calls.
 // The compare.sh directory is ../shared/bench next to this repository, or $SER_BENCH_DIR.
 
@@ -119,6 +120,11 @@ run: for (const [sc, ns] of plan) {
     if (!s1()) break run;
     console.log('');
   }
+}
+if (!args.includes('--scenario') && !flag('skip-auth')) {
+  // S2 with digest authentication, against Kamailio's auth_db on the same MariaDB database
+  spawnSync(process.execPath, [path.join(here, 'auth.js'), '--rounds', String(rounds), ...(flag('skip-kamailio') ? ['--skip-kamailio'] : [])], { stdio: 'inherit' });
+  console.log('');
 }
 if (!flag('skip-parser')) {
   console.log('# memory per live transaction (bench/tm-memory.js)');

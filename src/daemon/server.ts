@@ -338,9 +338,12 @@ export class SipServer implements Core {
   }
 
   buildReply(ctx: RequestContext, status: number, reason: string, headers?: readonly string[]): Buffer {
+    // the script's reply lines (append_to_reply) follow the caller's own, as SER's reply lumps
+    // followed what build_res_buf_from_sip_req added first
+    const extra = ctx.replyHeaders.length === 0 ? headers : headers ? [...headers, ...ctx.replyHeaders] : ctx.replyHeaders;
     return buildReply(ctx.msg, status, reason, {
       tags: this.tags,
-      headers,
+      headers: extra,
       server: this.cfg.server_signature ? this.serverHeader : undefined,
       warning: this.cfg.sip_warning ? this.warning(ctx) : undefined,
       viaEdits: ctx.edits,

@@ -37,10 +37,23 @@ export class RequestContext {
    * the result as the first header lines.
    */
   readonly outboundHeaders: ((out: SocketInfo) => string)[] = [];
+  /**
+   * Header lines (byte strings, without CRLF) for every reply the server itself builds for this
+   * request: sl_send_reply, t_reply, tm's own replies, the registrar's, auth challenges (SER's
+   * reply lumps, add_lump_rpl; textops' append_to_reply()).
+   */
+  readonly replyHeaders: string[] = [];
   /** failure_route[n] armed by t_on_failure(n) for the transaction t_relay creates (0: none) */
   failureRoute = 0;
   /** the transaction this request belongs to, once tm created or found it (t_newtran, t_relay) */
   transaction: object | undefined = undefined;
+  /**
+   * The digest credentials www_authorize()/proxy_authorize() accepted (SER marked the header
+   * "authorized"): is_user_in("Credentials"), check_to() and check_from() read them.
+   */
+  authorized: AuthorizedCredentials | undefined = undefined;
+  /** set when the credentials carried an expired nonce of ours: the next challenge says stale=true */
+  authStale = false;
   private uriCache: { text: string; uri: SipUri } | undefined;
 
   constructor(
@@ -90,6 +103,18 @@ export class RequestContext {
   }
 }
 
+/** Who the request proved to be (auth_db). */
+export interface AuthorizedCredentials {
+  /** the digest username as sent (may be user@domain) */
+  readonly username: string;
+  /** the user part: the username up to an '@' */
+  readonly user: string;
+  /** the realm the credentials were checked against */
+  readonly realm: string;
+  /** the domain of the user: after the '@' of the username, else the realm */
+  readonly domain: string;
+}
+
 /** The script's results that outlive one route block: what fork() and snapshots carry over. */
 interface Carried {
   readonly newUri: string | undefined;
@@ -97,9 +122,11 @@ interface Carried {
   readonly flags: number;
   readonly edits: EditList;
   readonly outboundHeaders: readonly ((out: SocketInfo) => string)[];
+  readonly replyHeaders: readonly string[];
   readonly maxFwdProcessed: boolean;
   readonly transaction: object | undefined;
   readonly failureRoute: number;
+  readonly authorized: AuthorizedCredentials | undefined;
 }
 
 function carryOver(from: Carried, to: RequestContext, routeType: number): RequestContext {
@@ -108,9 +135,11 @@ function carryOver(from: Carried, to: RequestContext, routeType: number): Reques
   to.flags = from.flags;
   to.edits.copyFrom(from.edits);
   to.outboundHeaders.push(...from.outboundHeaders);
+  to.replyHeaders.push(...from.replyHeaders);
   to.maxFwdProcessed = from.maxFwdProcessed;
   to.transaction = from.transaction;
   to.failureRoute = from.failureRoute;
+  to.authorized = from.authorized;
   to.routeType = routeType;
   return to;
 }
@@ -126,8 +155,8 @@ export class RequestSnapshot {
     this.core = ctx.core;
     this.buf = ctx.msg.buf;
     this.rcv = ctx.rcv;
-    const { newUri, dstUri, flags, edits, outboundHeaders, maxFwdProcessed, transaction, failureRoute } = ctx;
-    this.carried = { newUri, dstUri, flags, edits, outboundHeaders, maxFwdProcessed, transaction, failureRoute };
+    const { newUri, dstUri, flags, edits, outboundHeaders, replyHeaders, maxFwdProcessed, transaction, failureRoute, authorized } = ctx;
+    this.carried = { newUri, dstUri, flags, edits, outboundHeaders, replyHeaders, maxFwdProcessed, transaction, failureRoute, authorized };
   }
 
   /** A context for `routeType` over the same request (the bytes parsed again: they parsed before). */

@@ -58,3 +58,27 @@ test('byte strings keep UTF-8 bytes as latin1 characters', () => {
   assert.equal(s.length, 3);
   assert.deepEqual(Buffer.from(s, 'latin1'), Buffer.from('né', 'utf8'));
 });
+
+test('an insertion goes before a replacement starting at the same offset, whatever the recording order', () => {
+  const e = new EditList();
+  e.replace(5, 7, 'R');
+  e.insert(5, 'i');
+  e.remove(2, 3);
+  e.insert(2, 'j');
+  assert.equal(e.apply(buf).toString(), '01j34iR789');
+});
+
+test('lengthDelta counts what the edits from an offset on add or take; touches finds edits in a range', () => {
+  const e = new EditList();
+  assert.equal(e.lengthDelta(4), 0);
+  e.insert(1, 'xx'); // before the range: not counted
+  e.replace(5, 7, 'ABCD'); // +2
+  e.remove(6, 9); // clipped to 7..9: -2
+  e.insert(10, '!'); // +1 at the very end
+  assert.equal(e.lengthDelta(4), 1);
+  assert.equal(e.apply(buf).length - buf.length - 2, 1);
+  assert.equal(e.touches(0, 1), false, 'an insertion at the start of a range is not inside it');
+  assert.equal(e.touches(0, 2), true);
+  assert.equal(e.touches(7, 9), true);
+  assert.equal(e.touches(9, 10), false);
+});

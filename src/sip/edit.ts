@@ -21,6 +21,16 @@ export function byteString(utf8Text: string): string {
   return Buffer.from(utf8Text, 'utf8').toString('latin1');
 }
 
+/**
+ * The order edits apply in: by offset; at one offset, insertions before a replacement or
+ * deletion that starts there (an insertion at p goes before byte p, whatever replaces that byte:
+ * our Via above a first header the script rewrote, a line search_append() adds after a match
+ * before the next line replace() changed), then in recording order.
+ */
+function byPosition(a: Edit, b: Edit): number {
+  return a.start - b.start || (a.end === a.start ? 0 : 1) - (b.end === b.start ? 0 : 1) || a.seq - b.seq;
+}
+
 export class EditList {
   private edits: Edit[] = [];
   // Shared by all lists so that edits from two lists merged in apply() keep their recording order.
@@ -53,7 +63,7 @@ export class EditList {
   apply(buf: Buffer, length = buf.length, extra?: EditList): Buffer {
     const edits = extra ? this.edits.concat(extra.edits) : this.edits;
     if (edits.length === 0) return buf.length === length ? buf : buf.subarray(0, length);
-    edits.sort((a, b) => a.start - b.start || a.seq - b.seq);
+    edits.sort(byPosition);
     const parts: Buffer[] = [];
     let pos = 0;
     for (const e of edits) {
@@ -71,7 +81,7 @@ export class EditList {
     let out = '';
     let pos = start;
     const inside = this.edits.filter((e) => e.start >= start && e.end <= end && !(e.start === end && e.end === end));
-    inside.sort((a, b) => a.start - b.start || a.seq - b.seq);
+    inside.sort(byPosition);
     for (const e of inside) {
       const s = Math.max(e.start, pos);
       if (s > pos) out += buf.toString('latin1', pos, s);
@@ -80,6 +90,33 @@ export class EditList {
     }
     if (pos < end) out += buf.toString('latin1', pos, end);
     return out;
+  }
+
+  /**
+   * How many bytes apply() adds to (or, negative, takes from) the part of the message from
+   * `start` to its end, counting the edits that lie wholly in it: what a body's Content-Length
+   * must follow when the script edited the body (textops' replace()).
+   */
+  lengthDelta(start: number): number {
+    let delta = 0;
+    let pos = start;
+    // the usual case, without allocating: no edit in the body
+    if (!this.edits.some((e) => e.start >= start)) return 0;
+    const inside = this.edits.filter((e) => e.start >= start);
+    inside.sort(byPosition);
+    for (const e of inside) {
+      // as apply(): clipped to what is still there
+      const s = Math.max(e.start, pos);
+      const end = Math.max(pos, e.end, s);
+      delta += e.text.length - (end - s);
+      pos = end;
+    }
+    return delta;
+  }
+
+  /** Whether some edit removes or replaces bytes of [start, end) or inserts strictly inside it. */
+  touches(start: number, end: number): boolean {
+    return this.edits.some((e) => (e.end > e.start ? e.start < end && e.end > start : e.start > start && e.start < end));
   }
 
   /** Add every edit of `other` (recorded over the same bytes). */

@@ -11,6 +11,8 @@ export class Myself {
   private readonly hosts = new Map<string, Set<number>>();
   private readonly addresses = new Set<string>();
   private readonly names: string[] = [];
+  /** further sources of names that are ours on any port (the domain module's table) */
+  private readonly hostChecks: ((host: string) => boolean)[] = [];
 
   constructor(sockets: readonly SocketInfo[]) {
     for (const s of sockets) {
@@ -44,9 +46,18 @@ export class Myself {
   /** `uri==myself`: host and port (default 5060, 5061 for sips) name this server. */
   isMyself(host: string, port: number | undefined, secure = false): boolean {
     const ports = this.hosts.get(Myself.key(host));
-    if (!ports) return false;
-    if (ports.has(0)) return true;
-    return ports.has(port ?? (secure ? 5061 : 5060));
+    if (ports && (ports.has(0) || ports.has(port ?? (secure ? 5061 : 5060)))) return true;
+    for (const check of this.hostChecks) if (check(host)) return true;
+    return false;
+  }
+
+  /**
+   * Another source of our names, asked (synchronously, on every `isMyself` the names above do
+   * not answer) with the host as written in the URI or Via; a host it accepts is ours on any
+   * port. The domain module adds its cached domain table (db_mode 1).
+   */
+  addHostCheck(check: (host: string) => boolean): void {
+    this.hostChecks.push(check);
   }
 
   /** `src_ip==myself`: one of the addresses we listen on. */

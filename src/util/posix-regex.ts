@@ -19,6 +19,12 @@
 export interface PosixRegexOptions {
   /** case-insensitive matching (REG_ICASE); default true, as SER uses */
   icase?: boolean;
+  /**
+   * REG_NEWLINE, as textops compiled its expressions: `.` and `[^...]` do not match a newline,
+   * `^` matches after every LF and `$` before every LF (only LF: a CR is an ordinary character,
+   * so in a CRLF line `$` comes after the CR). Default false, as the core's `=~`.
+   */
+  newline?: boolean;
 }
 
 /** An invalid POSIX regular expression; `column` is 1-based in the pattern. */
@@ -66,13 +72,13 @@ interface Piece {
 }
 
 /** Translates a POSIX ERE into the source of an equivalent JS RegExp (to use with the `s` flag). */
-export function translatePosixRegex(source: string): string {
-  return new Translator(source).run();
+export function translatePosixRegex(source: string, opts?: PosixRegexOptions): string {
+  return new Translator(source, opts?.newline === true).run();
 }
 
 /** Compiles a POSIX extended regular expression, as regcomp(REG_EXTENDED|REG_ICASE) would. */
 export function compilePosixRegex(source: string, opts?: PosixRegexOptions): RegExp {
-  const js = translatePosixRegex(source);
+  const js = translatePosixRegex(source, opts);
   const flags = opts?.icase === false ? 's' : 'is';
   try {
     return new RegExp(js, flags);
@@ -95,7 +101,11 @@ class Translator {
   private groups = 0;
   private readonly closedGroups = new Set<number>();
 
-  constructor(private readonly src: string) {}
+  constructor(
+    private readonly src: string,
+    /** REG_NEWLINE (see PosixRegexOptions.newline) */
+    private readonly newline = false,
+  ) {}
 
   run(): string {
     return this.alternation(0, -1);
@@ -191,13 +201,16 @@ class Translator {
         this.escape(pieces);
         return;
       case '^':
-      case '$':
+      case '$': {
         this.pos++;
-        pieces.push({ src: c, quantifiable: false, quantified: false });
+        // REG_NEWLINE: line anchors at LF only (JS's `m` flag would also take CR as a line end)
+        const src = !this.newline ? c : c === '^' ? '(?<![^\\n])' : '(?![^\\n])';
+        pieces.push({ src, quantifiable: false, quantified: false });
         return;
+      }
       case '.':
         this.pos++;
-        pieces.push({ src: '.', quantifiable: true, quantified: false });
+        pieces.push({ src: this.newline ? '[^\\n]' : '.', quantifiable: true, quantified: false });
         return;
       default:
         this.pos++;
@@ -318,6 +331,7 @@ class Translator {
         this.fail(`invalid range: a range cannot continue after ${lo.ch}-${hi.ch}`, this.pos);
       }
     }
-    return `[${negate ? '^' : ''}${items.join('')}]`;
+    // REG_NEWLINE: a non-matching list does not match a newline either
+    return `[${negate ? (this.newline ? '^\\n' : '^') : ''}${items.join('')}]`;
   }
 }

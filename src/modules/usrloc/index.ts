@@ -2,7 +2,8 @@ import type { Core } from '../../script/core-api.js';
 import { defineModule, type ParamSpec, type ParamValue } from '../../script/module-api.js';
 import { openDb } from '../../db/open.js';
 import { table as schemaTable } from '../../db/schema.js';
-import { parseDbUrl, redact } from '../../db/url.js';
+import { redact } from '../../db/url.js';
+import { DEFAULT_DB_URL, dbUrlParam } from '../db-params.js';
 import { MemoryBackend, type UsrlocBackend } from './backend.js';
 import { systemClock } from './clock.js';
 import { DbBackend } from './db-backend.js';
@@ -31,8 +32,7 @@ export function usrlocOf(core: Core): Usrloc | undefined {
 
 const zeroOrOne = (v: ParamValue): string | undefined => (v === 0 || v === 1 ? undefined : `must be 0 or 1, not ${v}`);
 
-/** The database usrloc uses when db_mode is 1, 2 or 3 and no db_url is given: ser.db in the working directory. */
-export const DEFAULT_DB_URL = 'sqlite://ser.db';
+export { DEFAULT_DB_URL };
 
 /** SER's db_mode: 0 memory only, 1 write-through, 2 write-back, 3 database only. */
 export function checkDbMode(v: ParamValue): string | undefined {
@@ -139,19 +139,7 @@ export default defineModule<Usrloc>({
       check: zeroOrOne,
       doc: '1: lookup tries the most recently registered contact first, whatever its q; 0: highest q first',
     },
-    db_url: {
-      type: 'string',
-      default: DEFAULT_DB_URL,
-      check: (v) => {
-        try {
-          parseDbUrl(String(v));
-          return undefined;
-        } catch (e) {
-          return (e as Error).message;
-        }
-      },
-      doc: `the database of db_mode 1-3 (default ${DEFAULT_DB_URL}: ser.db in the working directory); unused with db_mode 0`,
-    },
+    db_url: dbUrlParam(`the database of db_mode 1-3 (default ${DEFAULT_DB_URL}: ser.db in the working directory); unused with db_mode 0`),
     user_column: column('username', 'the user part of the address of record'),
     domain_column: column('domain', 'the domain of the address of record (with use_domain)'),
     contact_column: column('contact', 'the contact URI'),

@@ -88,8 +88,17 @@ export function buildForwardedRequest(msg: SipMessage, scriptEdits: EditList, f:
   } else if (f.maxForwards === 'add') {
     e.insert(eoh, 'Max-Forwards: 70\r\n');
   }
-  if (msg.header('content-length') === undefined) {
-    e.insert(eoh, `Content-Length: ${msg.body.length}\r\n`);
+  // The script may have edited the body (textops' replace, search_append): the Content-Length
+  // must say what leaves, or the next hop frames the message wrongly (RFC 3261 §20.14, §18.3).
+  // SER 0.8 did not adjust it; its later body lumps did. A Content-Length the script edited
+  // itself is left to it. (A datagram without the empty line has no body: what is inserted at
+  // its end is header lines.)
+  const bodyLength = msg.body.length + (eoh < msg.bodyStart ? scriptEdits.lengthDelta(msg.bodyStart) : 0);
+  const cl = msg.header('content-length');
+  if (cl === undefined) {
+    e.insert(eoh, `Content-Length: ${bodyLength}\r\n`);
+  } else if (bodyLength !== msg.body.length && !scriptEdits.touches(cl.start, cl.end)) {
+    e.replace(cl.valueStart, cl.valueEnd, String(bodyLength));
   }
   return scriptEdits.apply(msg.buf, msg.buf.length, e);
 }
