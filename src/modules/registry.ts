@@ -1,4 +1,5 @@
 import type { ModuleDescriptor } from '../script/module-api.js';
+import acc from './acc/index.js';
 import auth from './auth/index.js';
 import authDb from './auth_db/index.js';
 import maxfwd from './maxfwd/index.js';
@@ -10,6 +11,7 @@ import tm from './tm/index.js';
 import usrloc from './usrloc/index.js';
 import dbtext from './dbtext/index.js';
 import domain from './domain/index.js';
+import exec from './exec/index.js';
 import group from './group/index.js';
 import mysql from './mysql/index.js';
 import postgres from './postgres/index.js';
@@ -32,4 +34,6 @@ export const MODULES: Readonly<Record<string, ModuleDescriptor<unknown>>> = {
   registrar: registrar as ModuleDescriptor<unknown>,
   auth: auth as ModuleDescriptor<unknown>,
   auth_db: authDb as ModuleDescriptor<unknown>,
+  exec: exec as ModuleDescriptor<unknown>,
+  acc: acc as ModuleDescriptor<unknown>,
 };

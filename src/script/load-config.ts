@@ -68,8 +68,7 @@ export const BREAK_WORDS: ReadonlySet<string> = new Set(['break', 'drop', 'exit'
 
 /** Module names SER 0.8 ships that this server does not provide (yet). */
 const SER_MODULES = [
-  'auth', 'auth_db', 'auth_radius', 'group_radius', 'uri_radius',
-  'textops', 'acc', 'exec', 'enum', 'jabber', 'msilo', 'nathelper', 'pa',
+  'auth_radius', 'group_radius', 'uri_radius', 'enum', 'jabber', 'msilo', 'nathelper', 'pa',
   'sms', 'cpl', 'pike', 'permissions', 'xlog', 'avpops', 'print', 'mediaproxy',
 ];
 

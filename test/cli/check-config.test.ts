@@ -303,11 +303,11 @@ test('workers=2 with tm is refused at the workers line: transactions live in one
 
 test('a module SER 0.8 had that this server does not provide is named as such', { timeout: 20_000 }, async (t) => {
   const dir = tempDir(t);
-  writeCfg(dir, 'acc.cfg', 'loadmodule "/usr/local/lib/ser/modules/acc.so"\nroute{\n\tbreak;\n}\n');
-  const r = await runSer(t, ['-c', '-f', 'acc.cfg'], { cwd: dir });
+  writeCfg(dir, 'msilo.cfg', 'loadmodule "/usr/local/lib/ser/modules/msilo.so"\nroute{\n\tbreak;\n}\n');
+  const r = await runSer(t, ['-c', '-f', 'msilo.cfg'], { cwd: dir });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assertNoCrash(r);
-  assert.match(r.stderr, /unknown module 'acc'/);
-  assert.match(r.stderr, /module 'acc' is not available/);
+  assert.match(r.stderr, /unknown module 'msilo'/);
+  assert.match(r.stderr, /module 'msilo' is not available/);
 });
 

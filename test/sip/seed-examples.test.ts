@@ -102,7 +102,7 @@ test('Example 2-10 (URI-rewriting exercise): the request leaves for sip:134@foo.
     `
 loadmodule "sl.so"
 route {
-	# exec_dset("echo sip:2234@foo.bar; echo > /dev/null"); -- exec is not here yet: start from seturi
+	# the core actions alone; test/sip/exec.test.ts runs the fragment as written, with exec_dset
 	seturi("sip:2234@foo.bar");
 	strip(2);
 	if (uri=~"^sip:2") {

@@ -3,6 +3,14 @@ import { defineModule, FAILURE_ROUTE, REQUEST_ROUTE, type ParamSpec } from '../.
 import { argInt, fixStatusReason, type StatusReason } from '../../script/values.js';
 import { Tm } from './tm.js';
 
+// The tm state of each server, for modules loaded after tm that register completion hooks (acc).
+const tms = new WeakMap<object, Tm>();
+
+/** The tm state of the server `core` belongs to, or undefined when tm is not loaded. */
+export function tmOf(core: object): Tm | undefined {
+  return tms.get(core);
+}
+
 const RELAY = REQUEST_ROUTE | FAILURE_ROUTE;
 
 const positive = (v: number | string) => (typeof v === 'number' && v > 0 ? undefined : 'must be a positive number');
@@ -87,14 +95,17 @@ export default defineModule<Tm>({
     postScript: (tm, ctx) => tm.afterScript(ctx),
     onResponse: (tm, msg, rcv) => tm.onResponse(msg, rcv),
   },
-  create: (core, p) =>
-    new Tm(core, {
+  create: (core, p) => {
+    const tm = new Tm(core, {
       fr_timer: p.fr_timer as number,
       fr_inv_timer: p.fr_inv_timer as number,
       max_transactions: p.max_transactions as number,
       t1: p.t1 as number,
       t2: p.t2 as number,
       t4: p.t4 as number,
-    }),
+    });
+    tms.set(core, tm);
+    return tm;
+  },
   destroy: (tm) => tm.shutdown(),
 });
