@@ -1,3 +1,5 @@
+import { RpcRegistry } from '../script/rpc.js';
+import { registerCoreCommands } from './core-commands.js';
 import os from 'node:os';
 import { Myself } from '../sip/myself.js';
 import { SipParseError } from '../sip/parser/errors.js';
@@ -57,6 +59,13 @@ export class SipServer implements Core {
   transport!: TransportLayer;
   myself!: Myself;
   readonly states = new Map<string, unknown>();
+  /** the management commands: the core's (ps, which, uptime...) and those modules register */
+  readonly rpc = new RpcRegistry();
+  readonly startedAt = new Date();
+  /** the FIFO file while the FIFO server runs (for `ps`) */
+  fifoPath: string | undefined = undefined;
+  /** pids of worker processes (workers=N), for `ps`; set by whoever started them */
+  workerPids: () => readonly number[] = () => [];
   private readonly tags: LocalTags;
   private script!: CompiledScript;
   private main: StmtFn | undefined;
@@ -139,6 +148,7 @@ export class SipServer implements Core {
     if (this.cfg.auto_aliases) await this.addAutoAliases();
 
     this.states.set('core', this);
+    registerCoreCommands(this.rpc, this);
     for (const m of this.loaded.modules) {
       const state = await m.desc.create(this, m.params);
       this.states.set(m.desc.name, state);

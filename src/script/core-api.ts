@@ -3,6 +3,7 @@ import type { Resolver } from '../sip/transport/resolver.js';
 import type { TransportLayer } from '../sip/transport/transport-layer.js';
 import type { Logger } from '../util/logger.js';
 import type { RequestContext } from './context.js';
+import type { RpcRegistry } from './rpc.js';
 import type { CoreConfig } from './core-config.js';
 
 /** Counters of the SIP core, for statistics (serctl, FIFO, metrics). */
@@ -30,6 +31,8 @@ export interface Core {
   /** `User-Agent: ...` header line without CRLF, for requests we originate */
   readonly userAgentHeader: string;
   readonly stats: CoreStats;
+  /** the management commands (FIFO, JSON-RPC); modules register theirs in create() */
+  readonly rpc: RpcRegistry;
   /**
    * Send a locally generated response to `ctx`'s request: back on the TCP connection it came on,
    * to its source address (SER's default), or to its top Via when reply_to_via is set
