@@ -205,7 +205,9 @@ export function tokenize(text: string, file: string): LexResult {
           closed = true;
           break;
         }
-        if (d === '\\' && pos + 1 < n) {
+        // SER's cfg.lex translated escapes in "..." only; '...' is taken as written, so a shell
+        // command in single quotes keeps its \" (admin guide Examples 4-3 to 4-5)
+        if (d === '\\' && quote === '"' && pos + 1 < n) {
           const e = text[pos + 1]!;
           const esc = ESCAPES[e];
           if (esc !== undefined) {

@@ -135,9 +135,9 @@ test('Example 4-5 (missed calls, stateful): 600 for a user with an email address
   await sleep(200);
   const mail = readIf(mailLog).slice(mailBefore.length);
   assert.equal(mail, 'ARGS: -s request for you jiri@example.com\nSIP request received from "alice" <sip:alice@iptel.org>;tag=a5 for jiri\n--\n');
-  // SER passed single-quoted script strings raw, so the shell saw \" and the query user="jiri";
-  // this lexer turns \" into " in single-quoted strings too, and the shell then drops the quotes
-  assert.match(readIf(mysqlLog).slice(sqlBefore.length), /^ARGS\+QUERY: select email_address from subscriber\nwhere user="?jiri"?\n$/);
+  // single-quoted script strings are taken as written (SER's cfg.lex): the shell sees \" and
+  // the query says user="jiri"
+  assert.equal(readIf(mysqlLog).slice(sqlBefore.length), 'ARGS+QUERY: select email_address from subscriber\nwhere user="jiri"\n');
 
   ua.send(request({ method: 'INVITE', uri: `sip:nobody@127.0.0.1:${srv.port}`, port: ua.port }), srv.port);
   const nf = await take(ua, isFinalFor('INVITE'), 5000, '404');
