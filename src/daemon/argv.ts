@@ -144,5 +144,5 @@ Options:
     -u uid       Change uid (when started as root)
     -g gid       Change gid (when started as root)
     -P file      Create a pid file
-    -i fifo_path Create a fifo (management interface, not served yet)
+    -i fifo_path Create a fifo (management interface, as fifo=)
 `;

@@ -1,5 +1,7 @@
 import { RpcRegistry } from '../script/rpc.js';
 import { registerCoreCommands } from './core-commands.js';
+import { FifoServer } from './fifo-server.js';
+import { JsonRpcServer } from './jsonrpc-server.js';
 import os from 'node:os';
 import { Myself } from '../sip/myself.js';
 import { SipParseError } from '../sip/parser/errors.js';
@@ -66,6 +68,9 @@ export class SipServer implements Core {
   fifoPath: string | undefined = undefined;
   /** pids of worker processes (workers=N), for `ps`; set by whoever started them */
   workerPids: () => readonly number[] = () => [];
+  /** the JSON-RPC server while it runs (jsonrpc_listen / jsonrpc_socket) */
+  jsonrpc: JsonRpcServer | undefined = undefined;
+  private fifo: FifoServer | undefined;
   private readonly tags: LocalTags;
   private script!: CompiledScript;
   private main: StmtFn | undefined;
@@ -162,6 +167,8 @@ export class SipServer implements Core {
       lookupHost: (name) => this.resolver.lookupHost(name),
     });
     this.main = this.script.route('request', 0);
+    // the management interfaces, in the main process only (workers serve SIP)
+    if (!this.opts.inherited) await this.startManagement();
 
     this.transport = new TransportLayer(
       this.sockets,
@@ -199,7 +206,28 @@ export class SipServer implements Core {
     );
   }
 
+  /** The FIFO (fifo=, -i) and JSON-RPC (jsonrpc_listen, jsonrpc_socket) servers, if configured. */
+  private async startManagement(): Promise<void> {
+    const cfg = this.cfg;
+    if (cfg.fifo) {
+      const fifo = new FifoServer(this.rpc, this.log, { path: cfg.fifo, mode: cfg.fifo_mode });
+      await fifo.start();
+      this.fifo = fifo;
+      this.fifoPath = fifo.path;
+    }
+    if (cfg.jsonrpc_listen || cfg.jsonrpc_socket) {
+      const j = new JsonRpcServer(this.rpc, this.log, { listen: cfg.jsonrpc_listen, socket: cfg.jsonrpc_socket, token: cfg.jsonrpc_token });
+      this.jsonrpc = j;
+      await j.start();
+    }
+  }
+
   async stop(): Promise<void> {
+    await this.jsonrpc?.stop().catch((e: Error) => this.log.err(`jsonrpc: stop failed: ${e.message}`));
+    this.jsonrpc = undefined;
+    await this.fifo?.stop().catch((e: Error) => this.log.err(`fifo: stop failed: ${e.message}`));
+    this.fifo = undefined;
+    this.fifoPath = undefined;
     this.transport?.stop();
     for (const m of this.loaded.modules) {
       const st = this.states.get(m.desc.name);

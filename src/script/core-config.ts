@@ -39,6 +39,12 @@ export interface CoreConfig {
   sip_warning: boolean;
   fifo: string;
   fifo_mode: number;
+  /** JSON-RPC over HTTP: host:port ('' : off) */
+  jsonrpc_listen: string;
+  /** JSON-RPC over HTTP on a unix socket ('' : off) */
+  jsonrpc_socket: string;
+  /** bearer token JSON-RPC requests must carry ('' : none) */
+  jsonrpc_token: string;
   server_signature: boolean;
   reply_to_via: boolean;
   user: string;
@@ -80,6 +86,9 @@ export function defaultCoreConfig(): CoreConfig {
     sip_warning: true,
     fifo: '',
     fifo_mode: 0o620,
+    jsonrpc_listen: '',
+    jsonrpc_socket: '',
+    jsonrpc_token: '',
     server_signature: true,
     reply_to_via: false,
     user: '',

@@ -137,6 +137,32 @@ const facility: Setter = (cfg, a) => {
   cfg.log_facility = t;
 };
 
+/** `host:port`, `[v6]:port` or a bare port (loopback). */
+export function parseJsonRpcListen(t: string): { host: string; port: number } | string {
+  const s = t.trim();
+  const m = /^(?:(\[[^\]]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(s);
+  if (!m) return `'${t}' is not host:port (e.g. 127.0.0.1:5065)`;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return `bad port in '${t}'`;
+  let host = m[1] ?? '127.0.0.1';
+  if (host.startsWith('[')) {
+    const ip = normalizeIp(host.slice(1, -1));
+    if (!ip) return `'${host}' is not an IPv6 address`;
+    host = ip;
+  }
+  return { host, port };
+}
+
+const jsonrpcListen: Setter = (cfg, a) => {
+  const v = single(a);
+  const t = text(v).trim();
+  if (t !== '') {
+    const l = parseJsonRpcListen(t);
+    if (typeof l === 'string') throw err(v, l, 'e.g. jsonrpc_listen="127.0.0.1:5065"');
+  }
+  cfg.jsonrpc_listen = t;
+};
+
 export interface OptionInfo {
   set: Setter;
   doc: string;
@@ -161,8 +187,11 @@ export const CORE_OPTIONS: Record<string, OptionInfo> = {
   syn_branch: { set: bool('syn_branch'), doc: 'accepted; stateless branches are always computed from the request (RFC 3261 §16.11)', inert: true },
   memlog: { set: int('memlog', -3, 9), doc: 'accepted; there is no memory report (no manual memory management)', inert: true },
   sip_warning: { set: bool('sip_warning'), doc: 'add a Warning: 392 header with debugging details to local replies (default yes)' },
-  fifo: { set: str('fifo'), doc: 'FIFO file name for the management interface (not served yet)', inert: true },
-  fifo_mode: { set: int('fifo_mode', 0, 0o7777, true), doc: 'permissions of the FIFO file, e.g. 0660', inert: true },
+  fifo: { set: str('fifo'), doc: 'FIFO file of the management interface, e.g. "/tmp/ser_fifo" (default none: off; cmd line: -i)' },
+  fifo_mode: { set: int('fifo_mode', 0, 0o7777, true), doc: 'permissions of the FIFO file, octal (default 0620)' },
+  jsonrpc_listen: { set: jsonrpcListen, doc: 'host:port (or a port, on 127.0.0.1) to serve the management commands as JSON-RPC 2.0 over HTTP (default none: off)' },
+  jsonrpc_socket: { set: str('jsonrpc_socket'), doc: 'unix socket file to serve JSON-RPC over HTTP on, mode 0660 (default none: off)' },
+  jsonrpc_token: { set: str('jsonrpc_token'), doc: 'bearer token every JSON-RPC request must carry (Authorization: Bearer ...; default none)' },
   server_signature: { set: bool('server_signature'), doc: 'add a Server: header to local replies (default yes)' },
   reply_to_via: { set: bool('reply_to_via'), doc: 'send local replies to the top Via instead of the source address (default no)' },
   user: { set: str('user'), doc: 'user to run as when started as root (cmd line: -u)' },

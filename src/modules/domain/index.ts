@@ -5,7 +5,8 @@ import type { RequestContext } from '../../script/context.js';
 import { defineModule, FAILURE_ROUTE, REQUEST_ROUTE, type ActionResult, type ParamValue } from '../../script/module-api.js';
 import { parseUri } from '../../sip/parser/uri.js';
 import { checkColumns, columnParam, dbUrlParam, tableParam, zeroOrOne } from '../db-params.js';
-import { DomainList } from './domain-list.js';
+import { DomainList, hostKey } from './domain-list.js';
+import { RpcError, type RpcRegistry } from '../../script/rpc.js';
 
 export { DomainList, hostKey, type DomainListOptions } from './domain-list.js';
 
@@ -43,7 +44,57 @@ async function createDomain(core: Core, p: Readonly<Record<string, ParamValue>>)
     // port. Only the cache can answer synchronously: in db_mode 0 the table does not count.
     core.myself?.addHostCheck((host) => list.isCached(host));
   }
-  return { core, list, reload: () => list.reload() };
+  const st: DomainState = { core, list, reload: () => list.reload() };
+  // fake cores of unit tests have no registry
+  if (core.rpc) registerDomainCommands(core.rpc, st);
+  return st;
+}
+
+/** The domains, sorted: the cache in db_mode 1, the table in db_mode 0. */
+async function domains(st: DomainState): Promise<string[]> {
+  const cached = st.list.cached;
+  if (st.list.o.dbMode === 1 && cached) return [...cached].sort();
+  const { table, column } = st.list.o;
+  const rows = await st.list.db.query(table, { columns: [column] });
+  const set = new Set<string>();
+  for (const r of rows) if (typeof r[column] === 'string' && r[column] !== '') set.add(hostKey(r[column] as string));
+  return [...set].sort();
+}
+
+/** SER 0.8.11 domain's FIFO commands: domain_reload, domain_dump. */
+export function registerDomainCommands(rpc: RpcRegistry, st: DomainState): void {
+  rpc.register({
+    name: 'domain_reload',
+    method: 'domain.reload',
+    params: [],
+    doc: 'db_mode 1: read the domain table again (the old list stays when the read fails)',
+    run: async () => {
+      if (st.list.o.dbMode !== 1) throw new RpcError(400, 'Domain table reload failed: db_mode 0 keeps no copy of the table (every check reads it)');
+      let n: number;
+      try {
+        n = await st.reload();
+      } catch (e) {
+        throw new RpcError(500, `Domain table reload failed: ${(e as Error).message}`);
+      }
+      st.core.log.notice(`domain: ${n} domain${n === 1 ? '' : 's'} reloaded from table '${st.list.o.table}'`);
+      return { reason: 'OK', value: { domains: n } };
+    },
+  });
+  rpc.register({
+    name: 'domain_dump',
+    method: 'domain.dump',
+    params: [],
+    doc: 'the domains, one a line (db_mode 1: the copy in memory; db_mode 0: the table)',
+    run: async () => {
+      let list: string[];
+      try {
+        list = await domains(st);
+      } catch (e) {
+        throw new RpcError(500, `cannot read the domain table: ${(e as Error).message}`);
+      }
+      return { reason: 'OK', text: list.map((d) => d + '\n').join(''), value: list };
+    },
+  });
 }
 
 /** The answer of a check, or false with the database's error logged: never rejects. */

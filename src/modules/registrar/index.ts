@@ -129,6 +129,8 @@ export default defineModule<RegistrarState>({
     if (!ul) throw new Error("registrar: module 'usrloc' must be loaded before 'registrar'");
     for (const name of scriptTables.get(p) ?? []) ul.registerTable(name);
     const st: RegistrarState = { ul, cfg: registrarConfig(p, ul), log: core.log };
+    // usrloc's management commands form addresses of record as save() and lookup() do
+    ul.aorOptions = { useDomain: st.cfg.useDomain, caseSensitive: st.cfg.caseSensitive };
     // db_mode 1 and 2: the tables are loaded from the database before the first message
     return ul.loadPending ? ul.ready().then(() => st) : st;
   },

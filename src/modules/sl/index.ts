@@ -54,5 +54,16 @@ export default defineModule<SlState>({
       doc: 'sl_reply_error(): reply with the status and text of the error of the previous action',
     },
   },
-  create: (core) => ({ core, stats: new SlStats() }),
+  create: (core) => {
+    const st: SlState = { core, stats: new SlStats() };
+    // fake cores of unit tests have no registry
+    core.rpc?.register({
+      name: 'sl_stats',
+      method: 'sl.stats',
+      params: [],
+      doc: 'the replies sent statelessly, by code, and those that could not be sent (serctl monitor)',
+      run: () => ({ text: st.stats.format(), value: st.stats.snapshot() }),
+    });
+    return st;
+  },
 });

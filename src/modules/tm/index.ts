@@ -1,6 +1,7 @@
 import { fixTarget, type FixedTarget } from '../../script/actions/forward.js';
 import { defineModule, FAILURE_ROUTE, REQUEST_ROUTE, type ParamSpec } from '../../script/module-api.js';
 import { argInt, fixStatusReason, type StatusReason } from '../../script/values.js';
+import { registerTmCommands } from './rpc.js';
 import { Tm } from './tm.js';
 
 // The tm state of each server, for modules loaded after tm that register completion hooks (acc).
@@ -105,6 +106,8 @@ export default defineModule<Tm>({
       t4: p.t4 as number,
     });
     tms.set(core, tm);
+    // t_stats, t_hash, t_uac_dlg (fake cores of unit tests have no registry)
+    if (core.rpc) registerTmCommands(core.rpc, tm);
     return tm;
   },
   destroy: (tm) => tm.shutdown(),

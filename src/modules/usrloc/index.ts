@@ -8,6 +8,7 @@ import { MemoryBackend, type UsrlocBackend } from './backend.js';
 import { systemClock } from './clock.js';
 import { DbBackend } from './db-backend.js';
 import { DEFAULT_COLUMNS, type UsrlocColumns } from './db-rows.js';
+import { registerUsrlocCommands } from './rpc.js';
 import { Usrloc, type UsrlocOptions } from './usrloc.js';
 
 export { MemoryBackend, type StoredContact, type UsrlocBackend, type UsrlocChange, type UsrlocDbStats } from './backend.js';
@@ -17,6 +18,7 @@ export { manualClock, systemClock, type Clock, type ManualClock } from './clock.
 export { FL_NAT, FL_NONE, FL_PERMANENT, PERMANENT_EXPIRES, Q_UNSET, formatQ, UContact, type ContactInfo, type ContactView, type Received } from './ucontact.js';
 export { UDomain, type TableStats } from './udomain.js';
 export { URecord } from './urecord.js';
+export { adminAor, registerUsrlocCommands } from './rpc.js';
 export { ADMIN_CALL_ID, ADMIN_CSEQ, isUnavailable, Usrloc, UsrlocDbError, type AddOptions, type RecordDump, type RemoveContactResult, type TableDump, type UsrlocOptions } from './usrloc.js';
 
 // The usrloc state of each server, for the modules that use it (registrar now, FIFO commands
@@ -163,6 +165,8 @@ export default defineModule<Usrloc>({
     const make = (backend: UsrlocBackend): Usrloc => {
       const ul = new Usrloc(usrlocOptions(p), systemClock, backend, core.log);
       states.set(core, ul);
+      // ul_stats, ul_add, ul_show_contact... (fake cores of unit tests have no registry)
+      if (core.rpc) registerUsrlocCommands(core.rpc, ul);
       ul.start();
       return ul;
     };

@@ -69,13 +69,21 @@ export class Usrloc {
   private readonly locks = new Map<string, Promise<void>>();
   /** db_mode 3: tables that only read records (lookup), never shared with changes */
   private readonly scratch = new Map<string, UDomain>();
+  /**
+   * How save() and lookup() form an address of record (registrar's use_domain and
+   * case_sensitive, set by registrar's create()), so that the management commands (ul_add,
+   * ul_rm, ul_show_contact...) find the records they stored.
+   */
+  aorOptions: { useDomain: boolean; caseSensitive: boolean };
 
   constructor(
     readonly opts: UsrlocOptions = DEFAULT_USRLOC_OPTIONS,
     readonly clock: Clock = systemClock,
     readonly backend: UsrlocBackend = new MemoryBackend(),
     private readonly log?: UsrlocLog,
-  ) {}
+  ) {
+    this.aorOptions = { useDomain: opts.useDomain, caseSensitive: false };
+  }
 
   /** SER's db_mode: 0 memory only, 1 write-through, 2 write-back, 3 database only. */
   get dbMode(): number {
