@@ -1,5 +1,13 @@
 #!/usr/bin/env node
-// serctl: the management tool (see `serctl` without arguments).
+// serctl: the management tool (see `serctl help`).
 import { run } from '../dist/src/cli/serctl.js';
 
-process.exitCode = run(process.argv.slice(2));
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`serctl: ${err && err.stack ? err.stack : err}\n`);
+    process.exitCode = 1;
+  },
+);
