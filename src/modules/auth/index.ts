@@ -9,6 +9,7 @@ import { authorize, defaultRealm, type AuthSettings, type Ha1Source } from './au
 import { CHALLENGE_STATUS, challengeHeaders } from './challenge.js';
 import { isDigestAlgorithm, type DigestAlgorithm } from './digest.js';
 import { Nonces } from './nonce.js';
+import { statelessReply } from '../sl/index.js';
 
 export { authorize, defaultRealm, type AuthOutcome, type Ha1Source } from './authorize.js';
 export { baseAlgorithm, ha1, type DigestAlgorithm } from './digest.js';
@@ -65,7 +66,7 @@ function challenge(st: AuthState, ctx: RequestContext, a: ChallengeArgs, kind: '
     algorithms: st.algorithms,
   });
   const s = CHALLENGE_STATUS[kind];
-  const sent = st.core.reply(ctx, s.code, s.reason, headers);
+  const sent = statelessReply(ctx, s.code, s.reason, headers);
   return sent instanceof Promise ? sent.then((ok) => (ok ? 1 : -1)) : sent ? 1 : -1;
 }
 
@@ -89,11 +90,11 @@ export async function authorizeRequest(
       return 1;
     case 'malformed':
       st.core.log.info(`auth: malformed credentials from ${ctx.rcv.srcIp}:${ctx.rcv.srcPort}: ${out.reason}`);
-      await st.core.reply(ctx, 400, 'Bad Request');
+      await statelessReply(ctx, 400, 'Bad Request');
       return 0;
     case 'error':
       st.core.log.err(`auth: cannot check credentials: ${out.reason}`);
-      await st.core.reply(ctx, 500, 'Server Internal Error', ['Retry-After: 5']);
+      await statelessReply(ctx, 500, 'Server Internal Error', ['Retry-After: 5']);
       return 0;
     default:
       return -1;

@@ -16,6 +16,7 @@
 // the UA tries again and memory and database still agree. With db_mode 0 and 2 save() stays
 // synchronous (db_mode 2 writes the change with the next flush).
 
+import { statelessReply } from '../sl/index.js';
 import type { Contact } from '../../sip/parser/message.js';
 import { paramValue } from '../../sip/parser/params.js';
 import { parseUri, type SipUri } from '../../sip/parser/uri.js';
@@ -263,7 +264,7 @@ function answer(st: RegistrarState, ctx: RequestContext, out: SaveOutcome, reply
   if (!reply) return out.ok ? 1 : -1;
   let sent: boolean | Promise<boolean>;
   try {
-    sent = ctx.core.reply(ctx, out.reply.status, out.reply.reason, out.reply.headers);
+    sent = statelessReply(ctx, out.reply.status, out.reply.reason, out.reply.headers);
   } catch (e) {
     st.log.err(`save(): error while sending ${out.reply.status}: ${(e as Error).message}`);
     return -1;

@@ -25,6 +25,28 @@ export function slReply(st: SlState, ctx: RequestContext, status: number, reason
   return sent.then((ok) => st.stats.count(status, ok));
 }
 
+// The sl state of each server: other modules' stateless replies are counted in sl_stats, as in
+// SER, where the registrar and auth replied through sl's API (Example 5-2's 401s are challenges).
+const states = new WeakMap<Core, SlState>();
+
+/**
+ * A stateless reply from another module (registrar, auth): sent by the core, counted in
+ * sl_stats when sl is loaded.
+ */
+export function statelessReply(ctx: RequestContext, status: number, reason: string, headers?: readonly string[]): boolean | Promise<boolean> {
+  const sent = ctx.core.reply(ctx, status, reason, headers);
+  const st = states.get(ctx.core);
+  if (!st) return sent;
+  if (typeof sent === 'boolean') {
+    st.stats.count(status, sent);
+    return sent;
+  }
+  return sent.then((ok) => {
+    st.stats.count(status, ok);
+    return ok;
+  });
+}
+
 function contactsOf(ctx: RequestContext): string {
   return 'Contact: ' + ctx.destinationSet().map((u) => `<${u}>`).join(', ');
 }
@@ -56,6 +78,7 @@ export default defineModule<SlState>({
   },
   create: (core) => {
     const st: SlState = { core, stats: new SlStats() };
+    states.set(core, st);
     // fake cores of unit tests have no registry
     core.rpc?.register({
       name: 'sl_stats',
