@@ -158,6 +158,17 @@ export interface SerResult {
  * files, not pipes, so that a daemon that keeps the parent's stderr cannot hold us up nor get
  * EPIPE when we stop reading.
  */
+/**
+ * The shipped etc/ser.cfg opens SER's FIFO at /tmp/ser_fifo; a test running it (by name, or by
+ * giving no -f) gets a FIFO of its own in its working directory, so that concurrent tests (and a
+ * server the developer runs) never share one.
+ */
+function privateFifo(args: readonly string[], cwd: string): readonly string[] {
+  const f = args.indexOf('-f');
+  const shipped = f < 0 || args[f + 1] === SHIPPED_CFG;
+  return shipped && !args.includes('-i') ? [...args, '-i', path.join(cwd, 'ser_fifo')] : args;
+}
+
 export async function runSer(
   t: Ctx,
   args: readonly string[],
@@ -172,7 +183,7 @@ export async function runSer(
   const started = Date.now();
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [SER_JS, ...args], {
+    child = spawn(process.execPath, [SER_JS, ...privateFifo(args, o.cwd)], {
       cwd: o.cwd,
       stdio: ['ignore', outFd, errFd],
       env: o.env ?? process.env,
@@ -279,7 +290,7 @@ export class SerProcess {
  * starts are killed when the test ends, whatever happened.
  */
 export function startSer(t: Ctx, args: readonly string[], o: { cwd: string; env?: NodeJS.ProcessEnv }): SerProcess {
-  const child = spawn(process.execPath, [SER_JS, ...args], {
+  const child = spawn(process.execPath, [SER_JS, ...privateFifo(args, o.cwd)], {
     cwd: o.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: o.env ?? process.env,
