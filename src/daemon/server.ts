@@ -1,7 +1,3 @@
-import { RpcRegistry } from '../script/rpc.js';
-import { registerCoreCommands } from './core-commands.js';
-import { FifoServer } from './fifo-server.js';
-import { JsonRpcServer } from './jsonrpc-server.js';
 import os from 'node:os';
 import { Myself } from '../sip/myself.js';
 import { SipParseError } from '../sip/parser/errors.js';
@@ -21,6 +17,10 @@ import type { ModuleDescriptor, ModuleHooks } from '../script/module-api.js';
 import { formatHostPort, ipFamily, normalizeIp } from '../util/ip.js';
 import type { Logger } from '../util/logger.js';
 import { VERSION, ARCH_OS } from './version.js';
+import { RpcRegistry } from '../script/rpc.js';
+import { registerCoreCommands } from './core-commands.js';
+import { FifoServer } from './fifo-server.js';
+import { JsonRpcServer } from './jsonrpc-server.js';
 
 
 interface HookEntry {
