@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { parseMessage } from '../../src/sip/parser/message.js';
 import { UdpPeer } from '../helpers/sip-peer.js';
 import { startServer } from '../helpers/server.js';
@@ -12,6 +12,17 @@ const CFG = `loadmodule "/usr/local/lib/ser/modules/tm.so"
 modparam("tm", "fr_timer", 1)
 route { break; }
 `;
+
+/** A server running CFG and a UDP peer, both gone when the test ends. */
+async function setup(t: TestContext) {
+  const srv = await startServer(CFG);
+  const uas = await UdpPeer.open();
+  t.after(async () => {
+    uas.close();
+    await srv.stop();
+  });
+  return { srv, uas, rpc: srv.server.rpc };
+}
 
 /** Answer the next request the peer gets with `status reason`; resolves to the request's text. */
 async function answerNext(peer: UdpPeer, status: number, reason: string): Promise<string> {
@@ -29,13 +40,7 @@ async function answerNext(peer: UdpPeer, status: number, reason: string): Promis
 }
 
 test('t_uac_dlg: a NOTIFY with the header fields and body of Example 4-10; the FIFO reply is the 200', async (t) => {
-  const srv = await startServer(CFG);
-  const uas = await UdpPeer.open();
-  t.after(async () => {
-    uas.close();
-    await srv.stop();
-  });
-  const rpc = srv.server.rpc;
+  const { srv, uas, rpc } = await setup(t);
   const cmd = rpc.get('t_uac_dlg')!;
   assert.equal(rpc.byJsonMethod('tm.uac_dlg'), cmd);
   const pending = rpc.call(cmd, {
@@ -81,13 +86,7 @@ test('t_uac_dlg: a NOTIFY with the header fields and body of Example 4-10; the F
 });
 
 test('t_uac_dlg: given Call-ID, CSeq and From-tag are kept; a 404 is the FIFO status line', async (t) => {
-  const srv = await startServer(CFG);
-  const uas = await UdpPeer.open();
-  t.after(async () => {
-    uas.close();
-    await srv.stop();
-  });
-  const rpc = srv.server.rpc;
+  const { srv, uas, rpc } = await setup(t);
   const pending = rpc.call(rpc.get('t_uac_dlg')!, {
     method: 'MESSAGE',
     ruri: 'sip:nobody@unresolvable.invalid',
@@ -107,13 +106,7 @@ test('t_uac_dlg: given Call-ID, CSeq and From-tag are kept; a 404 is the FIFO st
 });
 
 test('t_uac_dlg: nobody answers: 408 by the transaction\'s own timer', async (t) => {
-  const srv = await startServer(CFG);
-  const silent = await UdpPeer.open();
-  t.after(async () => {
-    silent.close();
-    await srv.stop();
-  });
-  const rpc = srv.server.rpc;
+  const { uas: silent, rpc } = await setup(t);
   const started = Date.now();
   const r = await rpc.call(rpc.get('t_uac_dlg')!, {
     method: 'OPTIONS',
@@ -129,13 +122,7 @@ test('t_uac_dlg: nobody answers: 408 by the transaction\'s own timer', async (t)
 });
 
 test('t_uac_dlg: bad parameters are 400 and nothing is sent', async (t) => {
-  const srv = await startServer(CFG);
-  const uas = await UdpPeer.open();
-  t.after(async () => {
-    uas.close();
-    await srv.stop();
-  });
-  const rpc = srv.server.rpc;
+  const { srv, uas, rpc } = await setup(t);
   const cmd = rpc.get('t_uac_dlg')!;
   const ruri = `sip:x@127.0.0.1:${uas.port}`;
   const base = { method: 'MESSAGE', ruri, outbound: '.', headers: ['From: sip:a@foo.bar', `To: ${ruri}`] };
