@@ -40,7 +40,7 @@ async function answerNext(peer: UdpPeer, status: number, reason: string): Promis
 }
 
 test('t_uac_dlg: a NOTIFY with the header fields and body of Example 4-10; the FIFO reply is the 200', async (t) => {
-  const { srv, uas, rpc } = await setup(t);
+  const { uas, rpc } = await setup(t);
   const cmd = rpc.get('t_uac_dlg')!;
   assert.equal(rpc.byJsonMethod('tm.uac_dlg'), cmd);
   const pending = rpc.call(cmd, {
@@ -86,7 +86,7 @@ test('t_uac_dlg: a NOTIFY with the header fields and body of Example 4-10; the F
 });
 
 test('t_uac_dlg: given Call-ID, CSeq and From-tag are kept; a 404 is the FIFO status line', async (t) => {
-  const { srv, uas, rpc } = await setup(t);
+  const { uas, rpc } = await setup(t);
   const pending = rpc.call(rpc.get('t_uac_dlg')!, {
     method: 'MESSAGE',
     ruri: 'sip:nobody@unresolvable.invalid',
@@ -122,7 +122,7 @@ test('t_uac_dlg: nobody answers: 408 by the transaction\'s own timer', async (t)
 });
 
 test('t_uac_dlg: bad parameters are 400 and nothing is sent', async (t) => {
-  const { srv, uas, rpc } = await setup(t);
+  const { uas, rpc } = await setup(t);
   const cmd = rpc.get('t_uac_dlg')!;
   const ruri = `sip:x@127.0.0.1:${uas.port}`;
   const base = { method: 'MESSAGE', ruri, outbound: '.', headers: ['From: sip:a@foo.bar', `To: ${ruri}`] };
