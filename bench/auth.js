@@ -101,7 +101,8 @@ const descendants = (pid) => {
 const cpuOf = (pids) =>
   pids.reduce((sum, p) => {
     try {
-      const f = readFileSync(`/proc/${p}/stat`, 'utf8').slice(readFileSync(`/proc/${p}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return sum + Number(f[11]) + Number(f[12]);
     } catch {
       return sum;

@@ -3,7 +3,7 @@
 // kept in clear as SER 0.8 kept it (auth_db's calculate_ha1 mode reads it).
 
 import { spawnSync } from 'node:child_process';
-import type { Db } from '../db/api.js';
+import type { Db, DbCond } from '../db/api.js';
 import { dbFailure, type SerctlContext } from './serctl-context.js';
 import { SerctlError, sipDomain } from './serctl-env.js';
 import { fifoServed } from './serctl-fifo.js';
@@ -17,9 +17,14 @@ export function checkUsername(u: string): string {
   return u;
 }
 
+/** The WHERE of one subscriber (and of its grp rows). */
+function userKey(user: string, domain: string): DbCond[] {
+  return [{ col: 'username', value: user }, { col: 'domain', value: domain }];
+}
+
 /** Is (user, domain) in the subscriber table? */
 export async function isUser(db: Db, user: string, domain: string): Promise<boolean> {
-  const rows = await db.query('subscriber', { columns: ['username'], where: [{ col: 'username', value: user }, { col: 'domain', value: domain }], limit: 1 });
+  const rows = await db.query('subscriber', { columns: ['username'], where: userKey(user, domain), limit: 1 });
   return rows.length > 0;
 }
 
@@ -55,7 +60,7 @@ export async function cmdPasswd(ctx: SerctlContext, user: string, password: stri
   const db = await ctx.db(true);
   try {
     if (!(await isUser(db, user, domain))) throw nonExistent(user, domain);
-    await db.update('subscriber', [{ col: 'username', value: user }, { col: 'domain', value: domain }], { ha1, ha1b, password, datetime_modified: new Date() });
+    await db.update('subscriber', userKey(user, domain), { ha1, ha1b, password, datetime_modified: new Date() });
   } catch (err) {
     throw dbFailure(ctx, 'password change', err);
   }
@@ -70,8 +75,8 @@ export async function cmdRm(ctx: SerctlContext, user: string): Promise<number> {
   const db = await ctx.db(true);
   try {
     if (!(await isUser(db, user, domain))) throw nonExistent(user, domain);
-    await db.delete('subscriber', [{ col: 'username', value: user }, { col: 'domain', value: domain }]);
-    await db.delete('grp', [{ col: 'username', value: user }, { col: 'domain', value: domain }]);
+    await db.delete('subscriber', userKey(user, domain));
+    await db.delete('grp', userKey(user, domain));
   } catch (err) {
     throw dbFailure(ctx, 'removing the user', err);
   }
@@ -94,7 +99,7 @@ export async function cmdMail(ctx: SerctlContext, user: string): Promise<number>
   const db = await ctx.db(false);
   let email: string;
   try {
-    const rows = await db.query('subscriber', { columns: ['email_address'], where: [{ col: 'username', value: user }, { col: 'domain', value: domain }] });
+    const rows = await db.query('subscriber', { columns: ['email_address'], where: userKey(user, domain) });
     if (rows.length === 0) throw nonExistent(user, domain);
     email = String(rows[0]!['email_address'] ?? '');
   } catch (err) {

@@ -5,7 +5,7 @@
 // Date read as UTC), strings in utf8mb4. A lost connection is handled by reconnect.ts.
 
 import mysql from 'mysql2/promise';
-import type { Pool, PoolConnection, PoolOptions, ConnectionOptions, ResultSetHeader } from 'mysql2/promise';
+import type { Pool, PoolOptions, ConnectionOptions, ResultSetHeader } from 'mysql2/promise';
 import { DbError, type Db, type DbCapabilities, type DbValue, type Row } from './api.js';
 import type { Built } from './sql-build.js';
 import type { MysqlUrl } from './url.js';

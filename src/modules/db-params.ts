@@ -1,15 +1,32 @@
-// Parameters shared by the modules that read a database table named in the configuration
-// (group, domain): the db_url, and the table and column names, checked against the schema
+// Parameters shared by the modules that read a database (usrloc, auth_db, group, domain): the
+// db_url and opening it, and the table and column names, checked against the schema
 // (src/db/schema.ts) when the module starts, so that a typo stops `ser` with a clear message
 // instead of failing every request.
 
+import type { Db } from '../db/api.js';
+import { openDb } from '../db/open.js';
 import { column as schemaColumn, table as schemaTable, TABLES } from '../db/schema.js';
-import { parseDbUrl } from '../db/url.js';
+import { parseDbUrl, redact } from '../db/url.js';
+import type { Core } from '../script/core-api.js';
 import type { ParamSpec, ParamValue } from '../script/module-api.js';
 import { suggest } from '../util/suggest.js';
 
 /** The database modules use when no db_url is given: ser.db in the working directory (as usrloc). */
 export const DEFAULT_DB_URL = 'sqlite://ser.db';
+
+/**
+ * The database of a module's db_url (DEFAULT_DB_URL when empty), its notices logged under the
+ * module's name; when it cannot be opened, an error that says which module, which URL (without
+ * its password) and `why` it was needed, which stops `ser` at start.
+ */
+export async function openModuleDb(core: Core, module: string, p: Readonly<Record<string, ParamValue>>, why = ''): Promise<Db> {
+  const url = String(p.db_url ?? '') || DEFAULT_DB_URL;
+  try {
+    return await openDb(url, { log: (m) => core.log.notice(`${module}: ${m}`) });
+  } catch (e) {
+    throw new Error(`${module}: the database of db_url "${redact(url)}"${why} cannot be opened: ${(e as Error).message}`, { cause: e });
+  }
+}
 
 export function dbUrlParam(doc: string): ParamSpec {
   return {

@@ -7,7 +7,7 @@ import { freePort } from '../helpers/ports.js';
 import { UdpPeer } from '../helpers/sip-peer.js';
 import { runSipp } from '../helpers/sipp.js';
 import { killMatchingAfter, sipsak, sipsakPort, startListening, tempDir, waitUntil, writeCfg, type Ctx } from './cli-helpers.js';
-import { serctl } from './serctl-helpers.js';
+import { registrarCfgHead, serctl } from './serctl-helpers.js';
 
 // serctl end to end against a real `ser -D` (admin guide §3.2.1, §3.2.2 with Example 3-7, §5.1
 // with Example 5-2): what serctl writes (subscribers in the database, contacts and aliases in the
@@ -121,17 +121,7 @@ test('serctl add: the new user registers with digest auth (stored ha1); serctl p
 
 // ---------------------------------------------------------------------------------------- 2, 3
 
-const aliasCfg = (port: number, fifo: string) => `listen=127.0.0.1
-port=${port}
-alias="${DOMAIN}"
-fifo="${fifo}"
-log_stderror=yes
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-modparam("usrloc", "db_mode", 0)
-route{
+const aliasCfg = (port: number, fifo: string) => `${registrarCfgHead(port, fifo, `alias="${DOMAIN}"\n`)}route{
 	if (uri==myself) {
 		if (method=="REGISTER") { save("location"); break; };
 		lookup("aliases");
@@ -198,16 +188,7 @@ test('serctl ul add/show/rm newuser: after rm, ul show prints the 404 and a call
 
 // ------------------------------------------------------------------------------------------ 4
 
-const monitorCfg = (port: number, fifo: string) => `listen=127.0.0.1
-port=${port}
-fifo="${fifo}"
-log_stderror=yes
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-modparam("usrloc", "db_mode", 0)
-route{
+const monitorCfg = (port: number, fifo: string) => `${registrarCfgHead(port, fifo)}route{
 	if (method=="REGISTER") { save("location"); break; };
 	if (method=="OPTIONS") {
 		if (uri=~"^sip:tm@") { t_newtran(); t_reply("200", "OK"); break; };

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
 import { startSipp } from '../helpers/sipp.js';
 import { isAlive, killMatchingAfter, killTree, startListening, tempDir, waitUntil, writeCfg, type Ctx } from './cli-helpers.js';
-import { serctl } from './serctl-helpers.js';
+import { registrarCfgHead, serctl } from './serctl-helpers.js';
 
 // serctl's FIFO commands: first against a fake FIFO responder (the wire format of admin guide
 // §4.2, timeouts), then against a real `ser` with fifo= (Examples 3-3, 4-6..4-8, 5-2, the ul
@@ -95,16 +95,7 @@ test('the FIFO client speaks SER\'s wire format (fake responder): requests, repl
   assert.match(silent.stderr, /no reply to 'silent' .* within 1 s — is ser running with fifo=/);
 });
 
-const serCfg = (port: number, fifo: string) => `listen=127.0.0.1
-port=${port}
-fifo="${fifo}"
-log_stderror=yes
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-modparam("usrloc", "db_mode", 0)
-route{
+const serCfg = (port: number, fifo: string) => `${registrarCfgHead(port, fifo)}route{
 	if (method=="REGISTER") { save("location"); break; };
 	lookup("aliases");
 	if (!lookup("location")) { sl_send_reply("404", "Not Found"); break; };

@@ -28,3 +28,20 @@ export function serctl(args: readonly string[], o: { cwd: string; env?: Record<s
   });
 }
 
+
+/**
+ * The head of the serctl tests' server configs: loopback on `port`, the FIFO at `fifo`, the
+ * registrar modules with usrloc in memory; `extra` lines (an alias) go before the modules.
+ */
+export function registrarCfgHead(port: number, fifo: string, extra = ''): string {
+  return `listen=127.0.0.1
+port=${port}
+${extra}fifo="${fifo}"
+log_stderror=yes
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+modparam("usrloc", "db_mode", 0)
+`;
+}

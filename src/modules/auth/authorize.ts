@@ -106,7 +106,8 @@ export async function authorize(ctx: RequestContext, s: AuthSettings, realm: str
     cnonce: c.cnonce,
   });
   if (!sameDigest(want, c.response)) return { result: 'invalid' };
-  // only now: a wrong guess must not use up a nonce-count
+  // the count is recorded only now, so a wrong guess does not use it up; checked again because
+  // a request with the same count may have been accepted while the database answered
   if (s.nonces.check(c.nonce, c.nc) !== 'ok') return { result: 'invalid' };
   s.nonces.accept(c.nonce, c.nc);
   const at = c.username.indexOf('@');

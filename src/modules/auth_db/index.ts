@@ -1,12 +1,10 @@
 import type { Db } from '../../db/api.js';
-import { openDb } from '../../db/open.js';
-import { redact } from '../../db/url.js';
 import type { Value } from '../../script/ast.js';
 import { defineModule, REQUEST_ROUTE, type FixupContext } from '../../script/module-api.js';
 import { argString } from '../../script/values.js';
 import { byteString } from '../../sip/edit.js';
 import { authOf, authorizeRequest, type AuthState } from '../auth/index.js';
-import { DEFAULT_DB_URL, dbUrlParam, zeroOrOne } from '../db-params.js';
+import { DEFAULT_DB_URL, dbUrlParam, openModuleDb, zeroOrOne } from '../db-params.js';
 import { SubscriberHa1, type AuthDbOptions } from './ha1-source.js';
 
 interface AuthDbState {
@@ -88,13 +86,7 @@ export default defineModule<AuthDbState>({
           'set modparam("auth_db", "calculate_ha1", 1) with password_column "password", or offer MD5 only',
       );
     }
-    const url = String(p.db_url ?? '') || DEFAULT_DB_URL;
-    let db: Db;
-    try {
-      db = await openDb(url, { log: (m) => core.log.notice(`auth_db: ${m}`) });
-    } catch (e) {
-      throw new Error(`auth_db: cannot open db_url "${redact(url)}": ${(e as Error).message}`, { cause: e });
-    }
+    const db = await openModuleDb(core, 'auth_db', p);
     const o: AuthDbOptions = {
       calculateHa1,
       useDomain: p.use_domain === 1,

@@ -1,10 +1,8 @@
-import { openDb } from '../../db/open.js';
-import { redact } from '../../db/url.js';
 import type { Core } from '../../script/core-api.js';
 import type { RequestContext } from '../../script/context.js';
 import { defineModule, FAILURE_ROUTE, REQUEST_ROUTE, type ActionResult, type ParamValue } from '../../script/module-api.js';
 import { parseUri } from '../../sip/parser/uri.js';
-import { checkColumns, columnParam, dbUrlParam, tableParam, zeroOrOne } from '../db-params.js';
+import { checkColumns, columnParam, dbUrlParam, openModuleDb, tableParam, zeroOrOne } from '../db-params.js';
 import { DomainList, hostKey } from './domain-list.js';
 import { RpcError, type RpcRegistry } from '../../script/rpc.js';
 
@@ -23,13 +21,7 @@ async function createDomain(core: Core, p: Readonly<Record<string, ParamValue>>)
   const column = String(p.domain_col);
   checkColumns('domain', table, { domain_col: column });
   const dbMode = Number(p.db_mode) === 1 ? 1 : 0;
-  const url = String(p.db_url);
-  let db;
-  try {
-    db = await openDb(url, { log: (m) => core.log.notice(`domain: ${m}`) });
-  } catch (e) {
-    throw new Error(`domain: the database of db_url "${redact(url)}" cannot be opened: ${(e as Error).message}`, { cause: e });
-  }
+  const db = await openModuleDb(core, 'domain', p);
   const list = new DomainList(db, { dbMode, table, column });
   if (dbMode === 1) {
     let n: number;

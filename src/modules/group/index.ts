@@ -1,10 +1,8 @@
-import { openDb } from '../../db/open.js';
-import { redact } from '../../db/url.js';
 import type { Core } from '../../script/core-api.js';
 import type { RequestContext } from '../../script/context.js';
 import { defineModule, FAILURE_ROUTE, REQUEST_ROUTE, type ParamValue } from '../../script/module-api.js';
 import { argString } from '../../script/values.js';
-import { checkColumns, columnParam, dbUrlParam, tableParam, zeroOrOne } from '../db-params.js';
+import { checkColumns, columnParam, dbUrlParam, openModuleDb, tableParam, zeroOrOne } from '../db-params.js';
 import { GroupTable } from './membership.js';
 import { groupUser, NoUser, sourceHint, sourceOf, SOURCE_NAMES, type GroupSource } from './source.js';
 
@@ -26,13 +24,7 @@ async function createGroup(core: Core, p: Readonly<Record<string, ParamValue>>):
   const table = String(p.table);
   const columns = { user: String(p.user_column), domain: String(p.domain_column), group: String(p.group_column) };
   checkColumns('group', table, { user_column: columns.user, domain_column: columns.domain, group_column: columns.group });
-  const url = String(p.db_url);
-  let db;
-  try {
-    db = await openDb(url, { log: (m) => core.log.notice(`group: ${m}`) });
-  } catch (e) {
-    throw new Error(`group: the database of db_url "${redact(url)}" cannot be opened: ${(e as Error).message}`, { cause: e });
-  }
+  const db = await openModuleDb(core, 'group', p);
   return { core, table: new GroupTable(db, { table, columns, useDomain: p.use_domain === 1 }) };
 }
 

@@ -1,9 +1,7 @@
 import type { Core } from '../../script/core-api.js';
 import { defineModule, type ParamSpec, type ParamValue } from '../../script/module-api.js';
-import { openDb } from '../../db/open.js';
 import { table as schemaTable } from '../../db/schema.js';
-import { redact } from '../../db/url.js';
-import { DEFAULT_DB_URL, dbUrlParam } from '../db-params.js';
+import { DEFAULT_DB_URL, dbUrlParam, openModuleDb } from '../db-params.js';
 import { MemoryBackend, type UsrlocBackend } from './backend.js';
 import { systemClock } from './clock.js';
 import { DbBackend } from './db-backend.js';
@@ -89,13 +87,7 @@ export function usrlocColumns(p: Readonly<Record<string, ParamValue>>): UsrlocCo
 export async function openBackend(core: Core, p: Readonly<Record<string, ParamValue>>, clock = systemClock): Promise<UsrlocBackend> {
   const mode = Number(p.db_mode ?? 0);
   if (mode === 0) return new MemoryBackend();
-  const url = String(p.db_url ?? '') || DEFAULT_DB_URL;
-  let db;
-  try {
-    db = await openDb(url, { log: (m) => core.log.notice(`usrloc: ${m}`) });
-  } catch (e) {
-    throw new Error(`usrloc: db_mode ${mode} needs the database of db_url "${redact(url)}", which cannot be opened: ${(e as Error).message}`, { cause: e });
-  }
+  const db = await openModuleDb(core, 'usrloc', p, ` (needed by db_mode ${mode})`);
   core.log.notice(`usrloc: db_mode ${mode} (${['', 'write-through', 'write-back', 'database only'][mode]}) on ${db.url}`);
   return new DbBackend(db, {
     dbMode: mode as 1 | 2 | 3,
