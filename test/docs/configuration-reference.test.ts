@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { MODULES } from '../../src/modules/registry.js';
 import { CORE_ACTIONS } from '../../src/script/actions/index.js';
 import { CORE_OPTIONS } from '../../src/script/core-options.js';
 import { USAGE } from '../../src/daemon/argv.js';
+import { startServer } from '../helpers/server.js';
 
 // docs/configuration.md must name every option, flag, action, module function and parameter
 // the code accepts, so that the reference cannot silently fall behind.
@@ -37,5 +39,19 @@ test('every command-line flag of the usage text is documented', () => {
   const flags = [...USAGE.matchAll(/^\s+(-[a-zA-Z])\b/gm)].map((m) => m[1]!);
   assert.ok(flags.length >= 20);
   const missing = flags.filter((f) => !doc.includes('`' + f));
+  assert.deepEqual(missing, []);
+});
+
+test('every management command (FIFO name and JSON-RPC method) is documented', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ser-doc-rpc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // every module that registers commands, loaded
+  const srv = await startServer(`loadmodule "sl.so"\nloadmodule "tm.so"\nloadmodule "usrloc.so"\nloadmodule "registrar.so"\nloadmodule "domain.so"
+modparam("domain", "db_url", "sqlite://${dir}/ser.db")\nmodparam("domain", "db_mode", 1)
+route { save("location"); }
+`);
+  t.after(() => srv.stop());
+  for (const c of ['uptime', 'sl_stats', 't_uac_dlg', 'ul_show_contact', 'domain_reload']) assert.ok(srv.server.rpc.get(c), c);
+  const missing = srv.server.rpc.list().flatMap((c) => [c.name, c.method]).filter((n) => !doc.includes('`' + n + '`'));
   assert.deepEqual(missing, []);
 });
