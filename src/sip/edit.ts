@@ -31,6 +31,11 @@ function byPosition(a: Edit, b: Edit): number {
   return a.start - b.start || (a.end === a.start ? 0 : 1) - (b.end === b.start ? 0 : 1) || a.seq - b.seq;
 }
 
+/** An edit wholly inside [start, end); an insertion at `end` belongs to what follows. */
+function insideRange(e: Edit, start: number, end: number): boolean {
+  return e.start >= start && e.end <= end && !(e.start === end && e.end === end);
+}
+
 export class EditList {
   private edits: Edit[] = [];
   // Shared by all lists so that edits from two lists merged in apply() keep their recording order.
@@ -76,11 +81,17 @@ export class EditList {
     return Buffer.concat(parts);
   }
 
+  /** Whether applyRange(buf, start, end) would change anything: an edit lies inside [start, end). */
+  within(start: number, end: number): boolean {
+    for (const e of this.edits) if (insideRange(e, start, end)) return true;
+    return false;
+  }
+
   /** The bytes [start, end) of `buf` with the edits that fall inside that range, as a byte string. */
   applyRange(buf: Buffer, start: number, end: number): string {
     let out = '';
     let pos = start;
-    const inside = this.edits.filter((e) => e.start >= start && e.end <= end && !(e.start === end && e.end === end));
+    const inside = this.edits.filter((e) => insideRange(e, start, end));
     inside.sort(byPosition);
     for (const e of inside) {
       const s = Math.max(e.start, pos);

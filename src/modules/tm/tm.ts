@@ -122,6 +122,8 @@ export class Tm implements TxEnv, CellEvents {
    * script does not see it. Returns 0 to stop processing, 1 to go on.
    */
   absorb(ctx: RequestContext): number {
+    // nothing to match (a stateless script, or an idle proxy): spare building the key
+    if (this.server.size === 0) return 1;
     let key: string;
     try {
       key = serverKey(ctx.msg);
