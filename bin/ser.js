@@ -1,8 +1,14 @@
-#!/usr/bin/env -S node --single-threaded-gc
+#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=2 --no-memory-reducer
 // SIP Express Router: see `ser -h`.
-// --single-threaded-gc: the server is one event loop per process; V8's parallel GC helper threads
-// cost more CPU in hand-offs than they save on its small, short-lived heaps, and they take a core
-// from the workers and the other processes of the machine (docs/benchmarks.md, S2).
+// V8 flags for a server (docs/architecture.md, "One file to start, one GC thread"; measured in
+// docs/benchmarks.md, S2):
+// --single-threaded-gc: one event loop per process; V8's parallel GC helper threads cost more CPU
+//   in hand-offs than they save on its small, short-lived heaps, and take a core from the others.
+// --max-semi-space-size=2: a young generation of 2 MB, not up to 16: what a request allocates dies
+//   within one, and a smaller young generation touches a third fewer fresh pages (page faults
+//   are dear on virtual machines) while each scavenge stays short.
+// --no-memory-reducer: no full collections to shrink the heap while the server waits for traffic;
+//   a server's heap is what its peak needed, and it is collected as usual when traffic comes.
 import { run } from '../dist/bundle/ser.js';
 
 run(process.argv.slice(2)).then(
