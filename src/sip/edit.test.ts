@@ -30,8 +30,8 @@ test('overlapping deletions never emit or drop a byte twice', () => {
   const e = new EditList();
   e.remove(2, 6);
   e.remove(4, 8);
-  e.replace(3, 5, 'Z');
-  assert.equal(e.apply(buf).toString(), '01Z89');
+  e.replace(3, 5, 'Z'); // wholly inside the first removal: gone with it (SER's process_lumps skips overlapping lumps)
+  assert.equal(e.apply(buf).toString(), '0189');
 });
 
 test('apply with an extra list merges without changing either list', () => {
@@ -81,4 +81,19 @@ test('lengthDelta counts what the edits from an offset on add or take; touches f
   assert.equal(e.touches(0, 2), true);
   assert.equal(e.touches(7, 9), true);
   assert.equal(e.touches(9, 10), false);
+});
+
+test('an edit wholly inside a range removed before it does nothing; one at its end still applies', () => {
+  const e = new EditList();
+  e.remove(2, 8); // remove_hf()
+  e.replace(4, 6, '69'); // a value inside it, edited afterwards (the Max-Forwards decrement)
+  e.insert(5, 'x'); // anchored inside the removed text
+  e.insert(8, 'y'); // right after it
+  assert.equal(e.apply(buf).toString(), '01y89');
+  assert.equal(e.lengthDelta(0), '01y89'.length - buf.length);
+  assert.equal(e.applyRange(buf, 0, 10), '01y89');
+  const r = new EditList();
+  r.replace(4, 6, '69'); // recorded first, but the removal starts before it
+  r.remove(3, 7);
+  assert.equal(r.apply(buf).toString(), '012789');
 });

@@ -36,6 +36,16 @@ function insideRange(e: Edit, start: number, end: number): boolean {
   return e.start >= start && e.end <= end && !(e.start === end && e.end === end);
 }
 
+/**
+ * An edit wholly inside what an earlier one (in apply order) already removed or replaced, `pos`
+ * being where that one ended: what it would change is gone, and so is the place it would insert
+ * at, so it does nothing (remove_hf("Max-Forwards") and forwarding's decrement of the value
+ * leave no stray "69"). An insertion right at `pos` still goes in.
+ */
+function gone(e: Edit, pos: number): boolean {
+  return e.start < pos && e.end <= pos;
+}
+
 export class EditList {
   private edits: Edit[] = [];
   // Shared by all lists so that edits from two lists merged in apply() keep their recording order.
@@ -63,7 +73,8 @@ export class EditList {
   /**
    * Apply the edits to `buf[0, length)` (default: whole buffer) and append `tail` text.
    * Overlapping deletions are clipped: the first one recorded wins, later ones only remove
-   * what is still there, so no byte is emitted twice and none is lost twice.
+   * what is still there, so no byte is emitted twice and none is lost twice; an edit wholly
+   * inside a range removed before it does nothing.
    */
   apply(buf: Buffer, length = buf.length, extra?: EditList): Buffer {
     const edits = extra ? this.edits.concat(extra.edits) : this.edits;
@@ -72,6 +83,7 @@ export class EditList {
     const parts: Buffer[] = [];
     let pos = 0;
     for (const e of edits) {
+      if (gone(e, pos)) continue;
       const start = Math.max(e.start, pos);
       if (start > pos) parts.push(buf.subarray(pos, Math.min(start, length)));
       if (e.text) parts.push(Buffer.from(e.text, 'latin1'));
@@ -94,6 +106,7 @@ export class EditList {
     const inside = this.edits.filter((e) => insideRange(e, start, end));
     inside.sort(byPosition);
     for (const e of inside) {
+      if (gone(e, pos)) continue;
       const s = Math.max(e.start, pos);
       if (s > pos) out += buf.toString('latin1', pos, s);
       out += e.text;
@@ -117,6 +130,7 @@ export class EditList {
     inside.sort(byPosition);
     for (const e of inside) {
       // as apply(): clipped to what is still there
+      if (gone(e, pos)) continue;
       const s = Math.max(e.start, pos);
       const end = Math.max(pos, e.end, s);
       delta += e.text.length - (end - s);

@@ -110,6 +110,16 @@ test('remove_hf removes every field of the name, compact forms and spaced colons
   assert.equal(call('is_present_hf', '"Subject"')(ctx), 1);
 });
 
+test('remove_hf("Max-Forwards") then forwarding: no Max-Forwards goes out, and nothing of its value', () => {
+  const ctx = ctxOf(requestText());
+  assert.equal(call('remove_hf', '"Max-Forwards"')(ctx), 1);
+  const out = forwarded(ctx);
+  const m = parse(out);
+  assert.equal(m.header('max-forwards'), undefined);
+  assert.deepEqual(names(m), ['Via', 'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Content-Length']);
+  assert.doesNotMatch(out, /\r\n69\r\n|\r\n69/, 'no stray decremented value');
+});
+
 test('remove_hf of a field with several values removes the whole field', () => {
   const ctx = ctxOf(requestText({ extra: ['Supported: a, b', 'k: c'] }));
   assert.equal(call('remove_hf', '"Supported"')(ctx), 1);
