@@ -7,3 +7,17 @@ export function detach(s: string): string {
   // concatenating makes a cons string; slicing flattens it into a new string first
   return (' ' + s).slice(1);
 }
+
+/**
+ * Message text (a byte string: one char per byte) as text a database holds: UTF-8 bytes are
+ * decoded, so that a row written as 'jürgen' matches a user name whose UTF-8 bytes came in the
+ * message. For lookups of what administrators wrote (subscriber, grp); what the server stores
+ * itself (usrloc) keeps its byte strings, which round-trip whatever the bytes. A URI's user part
+ * stays as written: 'j%C3%BCrgen' is looked up escaped, as SER did. Pure ASCII, nearly always,
+ * is returned as it is.
+ */
+export function dbText(bytes: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(bytes)) return bytes;
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}

@@ -196,6 +196,37 @@ test('401 with a signed nonce; the computed response registers; the wrong one, a
   assert.equal(bindings(srv, 'alice').length, 1);
 });
 
+test('a non-ASCII user name and password (UTF-8 in the message, text in the table) authenticate, computed or stored', async (t) => {
+  // the digest username is a quoted-string and may hold UTF-8 (RFC 3261 §25.1, RFC 7616 §4);
+  // the To URI carries the name %-escaped, as a URI must
+  const bytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+  const user = bytes('jürgen');
+  const uriUser = 'j%C3%BCrgen';
+  const md5utf8 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
+  const url = await database(t, [
+    { username: 'jürgen', domain: REALM, password: 'pässwörd', ha1: md5utf8(`jürgen:${REALM}:pässwörd`) },
+  ]);
+  for (const params of [PLAIN, '']) {
+    const srv = await serve(t, registrarCfg(url, params));
+    const peer = await UdpPeer.open();
+    t.after(() => peer.close());
+    const ask = async (r: Reg) => {
+      peer.send(register(peer, srv.port, r), srv.port);
+      return final(peer);
+    };
+    const ruri = `sip:127.0.0.1:${srv.port}`;
+    const [ch] = challengeOf(await ask({ user: uriUser }));
+    const creds = { user, nonce: ch!.nonce, uri: ruri };
+    const how = params ? 'calculate_ha1' : 'stored ha1';
+    // the password's UTF-8 bytes, as a UA hashes them
+    assert.equal((await ask({ user: uriUser, auth: authorization({ ...creds, password: bytes('pässwörd') }) })).status, 200, how);
+    // its Latin-1 bytes are another password
+    assert.equal((await ask({ user: uriUser, auth: authorization({ ...creds, password: 'pässwörd' }) })).status, 401, how);
+    // the address of record is the unescaped user part (SER's extract_aor)
+    assert.deepEqual(bindings(srv, user), [`sip:${uriUser}@127.0.0.1:${peer.port}`], how);
+  }
+});
+
 test('qop=auth: nonce-counts must grow; a replayed request is challenged again (RFC 7616 §3.4.5)', async (t) => {
   const { srv, ask } = await rawSetup(t, PLAIN, '1');
   const ruri = `sip:127.0.0.1:${srv.port}`;

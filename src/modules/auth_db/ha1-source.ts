@@ -5,6 +5,8 @@
 // the hash of the algorithm the client chose (the only way SHA-256 credentials can be checked).
 
 import type { Db } from '../../db/api.js';
+import { byteString } from '../../sip/edit.js';
+import { dbText } from '../../util/strings.js';
 import { baseAlgorithm, ha1, type DigestAlgorithm, type Ha1Source } from '../auth/index.js';
 
 export interface AuthDbColumns {
@@ -36,13 +38,15 @@ export class SubscriberHa1 implements Ha1Source {
     const domain = at >= 0 ? username.slice(at + 1) : realm;
     const { columns: c, calculateHa1 } = this.o;
     const col = calculateHa1 || at < 0 ? c.password : c.password2;
-    const where = [{ col: c.user, value: user }];
-    if (this.o.useDomain) where.push({ col: c.domain, value: domain });
+    // the credentials are bytes of the message; the table holds text (UTF-8 decoded by the driver)
+    const where = [{ col: c.user, value: dbText(user) }];
+    if (this.o.useDomain) where.push({ col: c.domain, value: dbText(domain) });
     const rows = await this.db.query(this.table, { columns: [col], where, limit: 1 });
     if (rows.length === 0) return undefined;
     const v = rows[0]![col];
     if (typeof v !== 'string' || v === '') return undefined;
-    if (calculateHa1) return ha1(baseAlgorithm(alg), username, realm, v);
+    // a UA hashes the UTF-8 bytes of the password (RFC 7616 §4: charset=UTF-8)
+    if (calculateHa1) return ha1(baseAlgorithm(alg), username, realm, byteString(v));
     // stored HA1 values are MD5 (serctl and serweb write them so)
     return baseAlgorithm(alg) === 'MD5' ? v : undefined;
   }

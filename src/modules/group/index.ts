@@ -6,7 +6,7 @@ import { checkColumns, columnParam, dbUrlParam, openModuleDb, tableParam, zeroOr
 import { GroupTable } from './membership.js';
 import { groupUser, NoUser, sourceHint, sourceOf, SOURCE_NAMES, type GroupSource } from './source.js';
 
-export { dbText, GroupTable, type GroupColumns, type GroupTableOptions } from './membership.js';
+export { GroupTable, type GroupColumns, type GroupTableOptions } from './membership.js';
 export { groupUser, NoUser, sourceOf, SOURCE_NAMES, type GroupSource, type GroupUser } from './source.js';
 
 export interface GroupState {

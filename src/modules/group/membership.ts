@@ -7,6 +7,7 @@
 // user and group and the domains are compared in memory: still one indexed query (the key starts
 // with username), whatever case the table and the request use.
 
+import { dbText } from '../../util/strings.js';
 import type { Db, DbCond } from '../../db/api.js';
 
 export interface GroupColumns {
@@ -19,18 +20,6 @@ export interface GroupTableOptions {
   readonly table: string;
   readonly columns: GroupColumns;
   readonly useDomain: boolean;
-}
-
-/**
- * Message text (a byte string: one char per byte) as the text the database holds: UTF-8 bytes
- * are decoded, so that a row written as 'jürgen' matches a username whose UTF-8 bytes came in the
- * message. (A URI's user part stays as written: 'j%C3%BCrgen' is looked up escaped, as SER did.)
- * Pure ASCII, nearly always, is returned as it is.
- */
-export function dbText(bytes: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(bytes)) return bytes;
-  return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
 export class GroupTable {
