@@ -8,7 +8,6 @@
 // for the same record share one query.
 
 import { promises as dnsPromises } from 'node:dns';
-import { performance } from 'node:perf_hooks';
 import { ipFamily, normalizeIp } from '../../util/ip.js';
 import { HostsFile } from './hosts-file.js';
 
