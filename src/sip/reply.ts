@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeLatin1 } from '../util/buffer-write.js';
 import type { EditList } from './edit.js';
 import type { SipMessage } from './parser/message.js';
 
@@ -72,7 +73,7 @@ export function buildReply(msg: SipMessage, status: number, reason: string, o: R
   len += tail.length;
 
   const out = Buffer.allocUnsafe(len + (body ? body.length : 0));
-  let p = out.write(first, 0, 'latin1');
+  let p = writeLatin1(out, first, 0);
   // adjacent lines (Via to CSeq, usually) go in one copy: [rs, re) of the request is pending
   let rs = 0;
   let re = 0;
@@ -83,7 +84,7 @@ export function buildReply(msg: SipMessage, status: number, reason: string, o: R
     if (bit === undefined) continue;
     if (bit === 0 && edits && edits.within(h.start, h.end)) {
       p += src.copy(out, p, rs, re);
-      p += out.write(edited![e++]!, p, 'latin1');
+      p += writeLatin1(out, edited![e++]!, p);
       rs = re = 0;
       continue;
     }
@@ -98,12 +99,12 @@ export function buildReply(msg: SipMessage, status: number, reason: string, o: R
     re = h.end;
     if (bit === TO && tag) {
       p += src.copy(out, p, rs, h.valueEnd);
-      p += out.write(tag, p, 'latin1');
+      p += writeLatin1(out, tag, p);
       rs = h.valueEnd;
     }
   }
   p += src.copy(out, p, rs, re);
-  p += out.write(tail, p, 'latin1');
+  p += writeLatin1(out, tail, p);
   if (body) body.copy(out, p);
   return out;
 }

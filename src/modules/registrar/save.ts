@@ -212,7 +212,8 @@ function apply(
   }
   if (rec) {
     table.release(rec);
-    if (table.get(aor) !== rec) return undefined;
+    // released (taken from the table) when no contact is left
+    if (rec.contacts.length === 0) return undefined;
   }
   return rec;
 }

@@ -11,6 +11,7 @@
 // exactly as written, so a URI forwarded unchanged is byte-identical (RFC 4475 §3.1.1.3).
 
 import { CHARS, C_HNV, C_PARAM, C_PASS, C_URIC, C_USER, hexVal, isAlpha, isDigit } from './chars.js';
+import { writeUtf8 } from '../../util/buffer-write.js';
 import { SipParseError } from './errors.js';
 import { isHost, parsePort, scanHost } from './host.js';
 import { SIP_URI_NO_HEADERS, matchesExactly } from './patterns.js';
@@ -86,7 +87,7 @@ export function parseUri(text: string): SipUri {
   // an ASCII text takes exactly one byte per char; anything else takes more (or does not fit).
   const len = text.length;
   const b = len <= scratch.length ? scratch : Buffer.allocUnsafe(len);
-  if (b.write(text, 0, 'utf8') !== len) fail('non-ASCII character', text);
+  if (writeUtf8(b, text, 0) !== len) fail('non-ASCII character', text);
   return parseUriBytes(b, 0, len, text);
 }
 
