@@ -21,9 +21,25 @@ export interface ReplyOptions {
   contentType?: string;
 }
 
-// Copied header fields; Via (0) every time, the others once (a bit each).
+// Copied header fields; Via (0) every time, the others once (a bit each); -1: not copied.
 const TO = 2;
-const COPIED: Readonly<Record<string, number>> = { via: 0, from: 1, to: TO, 'call-id': 4, cseq: 8 };
+function copiedBit(name: string): number {
+  // a switch, not an object used as a map: a keyed load by ever-new names is megamorphic
+  switch (name) {
+    case 'via':
+      return 0;
+    case 'from':
+      return 1;
+    case 'to':
+      return TO;
+    case 'call-id':
+      return 4;
+    case 'cseq':
+      return 8;
+    default:
+      return -1;
+  }
+}
 const TAG_FIELDS = ['via', 'call-id', 'cseq'];
 
 /**
@@ -45,8 +61,8 @@ export function buildReply(msg: SipMessage, status: number, reason: string, o: R
   // one From/To/Call-ID/CSeq only (a request with several was rejected, but be safe)
   let seen = 0;
   for (const h of msg.headers) {
-    const bit = COPIED[h.name];
-    if (bit === undefined) continue;
+    const bit = copiedBit(h.name);
+    if (bit < 0) continue;
     if (bit === 0) {
       if (edits && edits.within(h.start, h.end)) {
         const text = edits.applyRange(src, h.start, h.end);
@@ -80,8 +96,8 @@ export function buildReply(msg: SipMessage, status: number, reason: string, o: R
   let e = 0;
   seen = 0;
   for (const h of msg.headers) {
-    const bit = COPIED[h.name];
-    if (bit === undefined) continue;
+    const bit = copiedBit(h.name);
+    if (bit < 0) continue;
     if (bit === 0 && edits && edits.within(h.start, h.end)) {
       p += src.copy(out, p, rs, re);
       p += writeLatin1(out, edited![e++]!, p);
