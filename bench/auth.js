@@ -15,19 +15,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flag, have, opt } from './cli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-};
 const N = Number(opt('n', '20000'));
 const ROUNDS = Number(opt('rounds', '3'));
 const DB = opt('db', 'mysql://root@127.0.0.1/ser_bench_auth');
 const USERS = Math.min(N, 20000);
-const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 if (!have('sipp')) {
@@ -35,7 +30,7 @@ if (!have('sipp')) {
   process.exit(0);
 }
 const withKamailio =
-  !args.includes('--skip-kamailio') && have('kamailio') && spawnSync('sh', ['-c', 'ls /usr/lib/*/kamailio/modules/db_mysql.so'], { stdio: 'ignore' }).status === 0;
+  !flag('skip-kamailio') && have('kamailio') && spawnSync('sh', ['-c', 'ls /usr/lib/*/kamailio/modules/db_mysql.so'], { stdio: 'ignore' }).status === 0;
 
 // the database: SER's schema (ser-dbinit), USERS subscribers with plain-text passwords
 const dbinit = path.join(root, 'bin', 'ser-dbinit.js');

@@ -20,21 +20,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flag, have, opt } from './cli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-};
-const flag = (name) => args.includes(`--${name}`);
 
 const rounds = Number(opt('rounds', '3'));
 const sizes = opt('n', '20000,100000').split(',').map(Number);
 let n = sizes[0];
 let scenario = opt('scenario', 'options');
-const plan = args.includes('--scenario')
+const plan = flag('scenario')
   ? [[scenario, sizes]]
   : [
       ['options', sizes],
@@ -43,10 +38,6 @@ const plan = args.includes('--scenario')
     ];
 const benchDir = process.env.SER_BENCH_DIR ?? path.resolve(root, '..', 'shared', 'bench');
 const compare = path.join(benchDir, 'compare.sh');
-
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
 
 function machine() {
   const cpu = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).trim();
@@ -121,7 +112,7 @@ run: for (const [sc, ns] of plan) {
     console.log('');
   }
 }
-if (!args.includes('--scenario') && !flag('skip-auth')) {
+if (!flag('scenario') && !flag('skip-auth')) {
   // S2 with digest authentication, against Kamailio's auth_db on the same MariaDB database
   spawnSync(process.execPath, [path.join(here, 'auth.js'), '--rounds', String(rounds), ...(flag('skip-kamailio') ? ['--skip-kamailio'] : [])], { stdio: 'inherit' });
   console.log('');

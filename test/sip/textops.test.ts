@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { request, UdpPeer } from '../helpers/sip-peer.js';
-import { startServer } from '../helpers/server.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 // textops over real UDP on loopback: what a forwarded request carries after append_hf,
 // append_urihf, remove_hf and a body replace(), and the lines append_to_reply() adds to the
@@ -36,7 +36,8 @@ route {
 `;
 }
 
-test('a forwarded request carries the appended headers, not the removed ones, and its edited body', async (t) => {
+/** A caller, a callee and the server between them, all stopped after the test. */
+async function setup(t: TestContext): Promise<{ ua: UdpPeer; callee: UdpPeer; srv: TestServer }> {
   const ua = await UdpPeer.open();
   const callee = await UdpPeer.open();
   const srv = await startServer(config(callee.port));
@@ -45,6 +46,11 @@ test('a forwarded request carries the appended headers, not the removed ones, an
     callee.close();
     await srv.stop();
   });
+  return { ua, callee, srv };
+}
+
+test('a forwarded request carries the appended headers, not the removed ones, and its edited body', async (t) => {
+  const { ua, callee, srv } = await setup(t);
   const req = request({
     method: 'MESSAGE',
     uri: 'sip:bob@127.0.0.1',
@@ -70,14 +76,7 @@ test('a forwarded request carries the appended headers, not the removed ones, an
 });
 
 test('a reply made by sl_send_reply carries the append_to_reply lines; a forwarded request does not', async (t) => {
-  const ua = await UdpPeer.open();
-  const callee = await UdpPeer.open();
-  const srv = await startServer(config(callee.port));
-  t.after(async () => {
-    ua.close();
-    callee.close();
-    await srv.stop();
-  });
+  const { ua, callee, srv } = await setup(t);
   ua.send(request({ method: 'OPTIONS', port: ua.port }), srv.port);
   const r = await ua.expect();
   assert.equal(r.status, 503);
