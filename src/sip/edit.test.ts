@@ -81,6 +81,11 @@ test('lengthDelta counts what the edits from an offset on add or take; touches f
   assert.equal(e.touches(0, 2), true);
   assert.equal(e.touches(7, 9), true);
   assert.equal(e.touches(9, 10), false);
+  // removes: one deletion covering the whole range (a replacement or a partial one does not)
+  assert.equal(e.removes(6, 9), true);
+  assert.equal(e.removes(7, 8), true);
+  assert.equal(e.removes(5, 9), false, 'the replacement of 5..7 is not a removal');
+  assert.equal(e.removes(10, 10), false, 'an insertion removes nothing');
 });
 
 test('an edit wholly inside a range removed before it does nothing; one at its end still applies', () => {

@@ -144,6 +144,11 @@ export class EditList {
     return this.edits.some((e) => (e.end > e.start ? e.start < end && e.end > start : e.start > start && e.start < end));
   }
 
+  /** Whether one edit deletes all of [start, end) (remove_hf() of that header line). */
+  removes(start: number, end: number): boolean {
+    return this.edits.some((e) => e.text === '' && e.start <= start && e.end >= end && e.end > e.start);
+  }
+
   /** Add every edit of `other` (recorded over the same bytes). */
   copyFrom(other: EditList): void {
     for (const e of other.edits) this.edits.push({ ...e });

@@ -120,6 +120,18 @@ test('remove_hf("Max-Forwards") then forwarding: no Max-Forwards goes out, and n
   assert.doesNotMatch(out, /\r\n69\r\n|\r\n69/, 'no stray decremented value');
 });
 
+test('remove_hf("Content-Length") then forwarding: a Content-Length is written anew, with the body length', () => {
+  const ctx = ctxOf(requestText({ body: 'hello' }));
+  assert.equal(call('remove_hf', '"l"')(ctx), 1);
+  const m = parse(forwarded(ctx));
+  // one field, last: a stream transport frames the message by it (RFC 3261 §18.3)
+  assert.deepEqual(names(m), ['Via', 'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length']);
+  assert.equal(m.contentLength, 5);
+  assert.equal(m.body.toString(), 'hello');
+  // the request as the script left it (what a local reply copies from) has none
+  assert.equal(parse(edited(ctx)).header('content-length'), undefined);
+});
+
 test('remove_hf of a field with several values removes the whole field', () => {
   const ctx = ctxOf(requestText({ extra: ['Supported: a, b', 'k: c'] }));
   assert.equal(call('remove_hf', '"Supported"')(ctx), 1);

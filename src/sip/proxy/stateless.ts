@@ -91,11 +91,12 @@ export function buildForwardedRequest(msg: SipMessage, scriptEdits: EditList, f:
   // The script may have edited the body (textops' replace, search_append): the Content-Length
   // must say what leaves, or the next hop frames the message wrongly (RFC 3261 §20.14, §18.3).
   // SER 0.8 did not adjust it; its later body lumps did. A Content-Length the script edited
-  // itself is left to it. (A datagram without the empty line has no body: what is inserted at
-  // its end is header lines.)
+  // itself is left to it; one it removed (remove_hf) is written anew, as for a request that came
+  // without one: a stream transport cannot frame the message without it (RFC 3261 §18.3).
+  // (A datagram without the empty line has no body: what is inserted at its end is header lines.)
   const bodyLength = msg.body.length + (eoh < msg.bodyStart ? scriptEdits.lengthDelta(msg.bodyStart) : 0);
   const cl = msg.header('content-length');
-  if (cl === undefined) {
+  if (cl === undefined || scriptEdits.removes(cl.start, cl.end)) {
     e.insert(eoh, `Content-Length: ${bodyLength}\r\n`);
   } else if (bodyLength !== msg.body.length && !scriptEdits.touches(cl.start, cl.end)) {
     e.replace(cl.valueStart, cl.valueEnd, String(bodyLength));
