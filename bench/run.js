@@ -7,7 +7,8 @@
 //  2. S2 (REGISTERs into the in-memory location table, shared/bench/ser/registrar.cfg unchanged)
 //     and S3 (calls through the record-routing stateful proxy, shared/bench/ser/proxy.cfg
 //     unchanged), the same way.
-//  3. S2 with digest authentication (bench/auth.js), against Kamailio's auth_db on MariaDB.
+//  3. S2 block by block (bench/warmup.js): how long each 1,000 REGISTERs take, for both servers.
+//     S2 with digest authentication (bench/auth.js), against Kamailio's auth_db on MariaDB.
 //  4. Memory per live transaction (bench/tm-memory.js) and per registered user
 //     (bench/usrloc-memory.js), the pipeline without sockets
 //     (bench/pipeline.js) and the SIP parser micro-benchmark (bench/parser.js).
@@ -111,6 +112,11 @@ run: for (const [sc, ns] of plan) {
     if (!s1()) break run;
     console.log('');
   }
+}
+if (!flag('scenario')) {
+  // S2 block by block: the JIT's warm-up against the steady state
+  spawnSync(process.execPath, [path.join(here, 'warmup.js'), '--rounds', String(rounds), ...(flag('skip-kamailio') ? ['--skip-kamailio'] : [])], { stdio: 'inherit' });
+  console.log('');
 }
 if (!flag('scenario') && !flag('skip-auth')) {
   // S2 with digest authentication, against Kamailio's auth_db on the same MariaDB database
