@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=2 --no-memory-reducer
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS SER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --single-threaded-gc --max-semi-space-size=2 --no-memory-reducer
 // SIP Express Router: see `ser -h`.
 // V8 flags for a server (docs/architecture.md, "One file to start, one GC thread"; measured in
 // docs/benchmarks.md, S2):
@@ -9,6 +9,9 @@
 //   are dear on virtual machines) while each scavenge stays short.
 // --no-memory-reducer: no full collections to shrink the heap while the server waits for traffic;
 //   a server's heap is what its peak needed, and it is collected as usual when traffic comes.
+// NODE_EXTRA_CA_CERTS is taken from Node, which would load every CA certificate at start (~40 ms
+// of CPU), and kept in SER_NODE_EXTRA_CA_CERTS for database TLS and child programs
+// (src/util/extra-ca-certs.ts).
 import { run } from '../dist/bundle/ser.js';
 
 run(process.argv.slice(2)).then(

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS SER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
 // serctl: the management tool (see `serctl help`).
 import { run } from '../dist/src/cli/serctl.js';
 

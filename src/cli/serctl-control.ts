@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SerctlContext } from './serctl-context.js';
 import { DEFAULT_CFG, pidFile, SerctlError } from './serctl-env.js';
+import { restoreExtraCaCerts } from '../util/extra-ca-certs.js';
 
 /** bin/ser.js of this package (this file runs from dist/src/cli/). */
 export const SER_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'ser.js');
@@ -70,7 +71,11 @@ export async function cmdStart(ctx: SerctlContext): Promise<number> {
   }
   const args = startArgs(ctx, file);
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [SER_BIN, ...args], { cwd: ctx.e.cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...ctx.e.env } as NodeJS.ProcessEnv });
+    // bin/ser.js itself, as SER's serctl ran $SER_BIN: its #! line gives Node the server's flags
+    // and takes NODE_EXTRA_CA_CERTS aside again, so it gets the variable as the user set it
+    const env: Record<string, string | undefined> = { ...ctx.e.env };
+    restoreExtraCaCerts(env);
+    const child = spawn(SER_BIN, args, { cwd: ctx.e.cwd, stdio: ['ignore', 'inherit', 'inherit'], env });
     child.once('error', (e) => {
       ctx.io.err(`serctl: cannot run ${SER_BIN}: ${e.message}\n`);
       resolve(1);

@@ -23,6 +23,7 @@ import { createStatements, TABLES } from './schema.js';
 import { checkIdent } from './sql-build.js';
 import { parseDbUrl, type DbUrl, type MysqlUrl, type PostgresUrl } from './url.js';
 import { connectFailure, describeError, wantsTls } from './reconnect.js';
+import { tlsOptions } from './tls-options.js';
 
 /** The two accounts create makes on a database server. */
 export interface DbAccounts {
@@ -84,7 +85,7 @@ async function mysqlAdmin(u: MysqlUrl, database?: string): Promise<MysqlConn> {
   if (u.user !== undefined) opts.user = u.user;
   if (u.password !== undefined) opts.password = u.password;
   if (socket) opts.socketPath = socket;
-  if (wantsTls(u.options)) opts.ssl = {};
+  if (wantsTls(u.options)) opts.ssl = tlsOptions();
   if (database !== undefined) opts.database = database;
   try {
     const c = await mysql.createConnection(opts);
@@ -191,7 +192,7 @@ async function pgAdmin(u: PostgresUrl, database: string): Promise<PgClient> {
     password: u.password,
     database,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    ssl: wantsTls(u.options) ? {} : false,
+    ssl: wantsTls(u.options) ? tlsOptions() : false,
     application_name: 'ser-dbinit',
   });
   c.on('error', () => undefined);

@@ -14,6 +14,7 @@ import {
   ConnectionGuard, codeForSqlState, connectFailure, describeError, poolSettings, utcDateTime, wantsTls,
   withTimeout, type OpContext, type ServerDbOptions,
 } from './reconnect.js';
+import { tlsOptions } from './tls-options.js';
 
 export type MysqlOptions = ServerDbOptions;
 
@@ -119,7 +120,7 @@ export function mysqlConnectionOptions(u: MysqlUrl, deadlineMs: number): Connect
   if (u.user !== undefined) c.user = u.user;
   if (u.password !== undefined) c.password = u.password;
   if (socket) c.socketPath = socket;
-  if (wantsTls(u.options)) c.ssl = {};
+  if (wantsTls(u.options)) c.ssl = tlsOptions();
   return c;
 }
 

@@ -14,6 +14,7 @@ import {
   ConnectionGuard, codeForSqlState, connectFailure, describeError, poolSettings, utcDateTime, wantsTls,
   withTimeout, type OpContext, type ServerDbOptions,
 } from './reconnect.js';
+import { tlsOptions } from './tls-options.js';
 
 export type PostgresOptions = ServerDbOptions;
 
@@ -119,7 +120,7 @@ export function postgresClientConfig(u: PostgresUrl, deadlineMs: number): Client
     // UTC for CURRENT_TIMESTAMP and for any timestamptz converted in SQL
     options: '-c TimeZone=UTC',
     types: TYPES,
-    ssl: wantsTls(u.options) ? {} : false,
+    ssl: wantsTls(u.options) ? tlsOptions() : false,
   };
   if (u.user !== undefined) c.user = u.user;
   if (u.password !== undefined) c.password = u.password;

@@ -1,12 +1,13 @@
 // The command line of admin guide §6.3: -V, -h, bad options, -t (chroot, refused), -u/-g.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
-import { killMatchingAfter, pidsMatching, ROOT, runSer, SER_JS, startListening, tempDir, writeCfg, type SerResult } from './cli-helpers.js';
+import { UdpPeer } from '../helpers/sip-peer.js';
+import { killMatchingAfter, killTree, options, pidsMatching, ROOT, runSer, SER_JS, SerProcess, startListening, tempDir, waitUntil, writeCfg, type SerResult } from './cli-helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -42,7 +43,40 @@ test('bin/ser.js runs by itself, through its #! line and the V8 flags it carries
   });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^version: ser /);
-  assert.match(readFileSync(SER_JS, 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env -S node --single-threaded-gc --max-semi-space-size=2 --no-memory-reducer$/);
+  assert.match(
+    readFileSync(SER_JS, 'utf8').split('\n')[0]!,
+    /^#!\/usr\/bin\/env -S -u NODE_EXTRA_CA_CERTS SER_NODE_EXTRA_CA_CERTS=\$\{NODE_EXTRA_CA_CERTS\} node --single-threaded-gc --max-semi-space-size=2 --no-memory-reducer$/,
+  );
+});
+
+test('through its #! line, Node starts without NODE_EXTRA_CA_CERTS; the programs exec runs get it back', { timeout: 30_000 }, async (t) => {
+  const dir = tempDir(t);
+  const port = await freePort();
+  const ca = path.join(dir, 'extra ca.pem');
+  writeFileSync(ca, '');
+  const seen = path.join(dir, 'child-env');
+  const cfg = writeCfg(
+    dir,
+    'ser.cfg',
+    `listen=udp:127.0.0.1:${port}\nloadmodule "sl.so"\nloadmodule "exec.so"\n` +
+      `route {\n  exec_msg("printenv NODE_EXTRA_CA_CERTS > '${seen}'; printenv SER_NODE_EXTRA_CA_CERTS >> '${seen}'; echo end >> '${seen}'");\n  sl_send_reply("200", "OK");\n}\n`,
+  );
+  // as an installed `ser` starts: the file itself, run by the kernel through env -S
+  const child = spawn(SER_JS, ['-D', '-E', '-f', cfg], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: ca } });
+  const ser = new SerProcess(child);
+  t.after(() => killTree(child.pid!, 1000));
+  assert.ok(await ser.waitOutput(/^Aliases:/m, 10_000, 'stdout'), ser.output);
+  // env execs node in place: the environment Node started with is the process's own
+  const environ = readFileSync(`/proc/${child.pid}/environ`, 'latin1').split('\0');
+  assert.ok(!environ.some((v) => v.startsWith('NODE_EXTRA_CA_CERTS=')), 'Node started without NODE_EXTRA_CA_CERTS');
+  assert.ok(environ.includes(`SER_NODE_EXTRA_CA_CERTS=${ca}`), 'its value kept aside');
+  const peer = await UdpPeer.open();
+  t.after(() => peer.close());
+  peer.send(options({ port, viaPort: peer.port }), port);
+  assert.ok(await peer.next(5000), `a reply\n${ser.output}`);
+  assert.ok(await waitUntil(() => existsSync(seen) && readFileSync(seen, 'utf8').endsWith('end\n'), 5000), ser.output);
+  // the child: the user's NODE_EXTRA_CA_CERTS, and nothing of ours
+  assert.equal(readFileSync(seen, 'utf8'), `${ca}\nend\n`);
 });
 
 test('ser -h prints the usage with every §6.3 option and exits 0', { timeout: 15_000 }, async (t) => {

@@ -82,3 +82,15 @@ test("the child's environment: the server's own without stale SIP_ variables, th
   const bare = childEnvironment(ctx, false, { PATH: '/bin' });
   assert.deepEqual(bare, { PATH: '/bin', SRCIP: '195.37.77.100', SIP_SRCIP: '195.37.77.100' });
 });
+
+test("NODE_EXTRA_CA_CERTS, which ser's #! line kept aside, is the child's again", () => {
+  const ctx = ctxOf(requestText());
+  const env = childEnvironment(ctx, false, { PATH: '/bin', SER_NODE_EXTRA_CA_CERTS: '/etc/ca.pem' });
+  assert.equal(env.NODE_EXTRA_CA_CERTS, '/etc/ca.pem');
+  assert.equal(env.SER_NODE_EXTRA_CA_CERTS, undefined);
+  // not set when ser started: not set for the child either
+  const none = childEnvironment(ctx, false, { PATH: '/bin', SER_NODE_EXTRA_CA_CERTS: '' });
+  assert.deepEqual(Object.keys(none).sort(), ['PATH', 'SIP_SRCIP', 'SRCIP']);
+  // started without the #! line (node bin/ser.js): the variable is the user's, untouched
+  assert.equal(childEnvironment(ctx, false, { NODE_EXTRA_CA_CERTS: '/x.pem' }).NODE_EXTRA_CA_CERTS, '/x.pem');
+});

@@ -15,6 +15,7 @@ import type { RequestContext } from '../../script/context.js';
 import { parseUri } from '../../sip/parser/uri.js';
 import { osString, unfold } from './os-string.js';
 import { transactionToken } from './transaction-token.js';
+import { restoreExtraCaCerts } from '../../util/extra-ca-certs.js';
 
 export const HF_PREFIX = 'SIP_HF_';
 
@@ -78,7 +79,8 @@ export function fixedVars(ctx: RequestContext): Record<string, string> {
 /**
  * The whole environment of a child: the server's own, then the request's variables (with
  * `setvars` 0 only SRCIP and SIP_SRCIP). Stale SIP_* variables of the server's environment are
- * dropped, so that a child never sees a value that is not this request's.
+ * dropped, so that a child never sees a value that is not this request's; NODE_EXTRA_CA_CERTS is
+ * as the user set it (util/extra-ca-certs.ts).
  */
 export function childEnvironment(ctx: RequestContext, setvars: boolean, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
@@ -86,6 +88,7 @@ export function childEnvironment(ctx: RequestContext, setvars: boolean, base: No
     if (v === undefined || k.startsWith('SIP_') || k === 'SRCIP') continue;
     env[k] = v;
   }
+  restoreExtraCaCerts(env);
   if (setvars) {
     Object.assign(env, headerVars(ctx), fixedVars(ctx));
   } else {
