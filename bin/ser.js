@@ -12,7 +12,10 @@
 // NODE_EXTRA_CA_CERTS is taken from Node, which would load every CA certificate at start (~40 ms
 // of CPU), and kept in SER_NODE_EXTRA_CA_CERTS for database TLS and child programs
 // (src/util/extra-ca-certs.ts).
-import { run } from '../dist/bundle/ser.js';
+'use strict';
+const { bundlePath, loadBundle } = require('./load-bundle.js');
+
+const { run } = loadBundle(bundlePath).exports;
 
 run(process.argv.slice(2)).then(
   (code) => {

@@ -1,8 +1,8 @@
 #!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS SER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
 // serctl: the management tool (see `serctl help`).
-import { run } from '../dist/src/cli/serctl.js';
-
-run(process.argv.slice(2)).then(
+'use strict';
+// CommonJS (bin/package.json); the tool itself is an ES module.
+import('../dist/src/cli/serctl.js').then(({ run }) => run(process.argv.slice(2))).then(
   (code) => {
     process.exitCode = code;
   },
