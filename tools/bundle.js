@@ -39,8 +39,10 @@ await build({
 // The code cache is only taken with the V8 flags it was made with: those of bin/ser.js's #! line.
 const shebang = readFileSync(path.join(root, 'bin', 'ser.js'), 'utf8').split('\n')[0];
 const flags = shebang.split(' ').filter((w) => w.startsWith('--'));
-const r = spawnSync(process.execPath, [...flags, path.join(root, 'tools', 'code-cache.cjs')], { encoding: 'utf8' });
+// The server it runs prints its banner: shown only when something went wrong.
+const r = spawnSync(process.execPath, [...flags, path.join(root, 'tools', 'code-cache.cjs')], { encoding: 'utf8', timeout: 60_000 });
 if (r.status !== 0) {
   process.stderr.write(`tools/code-cache.cjs failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
   process.exit(1);
 }
+for (const line of r.stderr.split('\n')) if (line.startsWith('code-cache:')) process.stderr.write(line + '\n');
