@@ -6,7 +6,8 @@
 // (start-up, the configuration's lexer, parser and checks, and the request path: parsing, the
 // script, usrloc and registrar, replies) goes into the cache as bytecode, which V8 would
 // otherwise compile again at every start and on the first requests. Without the requests (no
-// loopback, say) the cache holds the start-up only.
+// loopback, say) the cache holds the start-up only. The server logs to standard error (-E), which
+// tools/bundle.js shows only if making the cache fails.
 const dgram = require('node:dgram');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -42,7 +43,7 @@ async function freePort() {
 /** Run etc/ser.cfg on a loopback port and send it what phones send first. */
 async function requests(dir) {
   const port = await freePort();
-  void ser.run(['-D', '-f', cfg, '-l', '127.0.0.1', '-p', String(port), '-i', path.join(dir, 'fifo')]);
+  void ser.run(['-D', '-E', '-f', cfg, '-l', '127.0.0.1', '-p', String(port), '-i', path.join(dir, 'fifo')]);
   const ua = dgram.createSocket('udp4');
   let answered = 0;
   ua.on('message', () => answered++);
