@@ -93,6 +93,14 @@ const descendants = (pid) => {
   const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim();
   return out ? out.split('\n').flatMap((c) => [Number(c), ...descendants(Number(c))]) : [];
 };
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const cpuOf = (pids) =>
   pids.reduce((sum, p) => {
     try {
@@ -137,14 +145,16 @@ async function runOnce(server) {
     console.log(`  register-auth ${server} ok=${r.ok} failed=${r.failed} wall=${wall.toFixed(2)}s rate=${r.rate.toFixed(0)}/s server_cpu=${cpu.toFixed(2)}s`);
     return r;
   } finally {
-    for (const p of [...descendants(pid), pid]) {
+    const pids = [...descendants(pid), pid];
+    for (const p of pids) {
       try {
         process.kill(p, 'SIGTERM');
       } catch {
         // gone already
       }
     }
-    await sleep(500);
+    // until they are gone and 5060 is free for the next server (5 s at most)
+    for (let i = 0; i < 50 && pids.some(alive); i++) await sleep(100);
   }
 }
 

@@ -34,7 +34,8 @@ async function start(server, dir) {
     return async () => {
       spawnSync('pkill', ['-P', String(pid)]);
       process.kill(pid);
-      await sleep(500);
+      // until it is gone and 5060 is free for the next server (5 s at most)
+      for (let i = 0; i < 50 && spawnSync('kill', ['-0', String(pid)]).status === 0; i++) await sleep(100);
     };
   }
   const child = spawn(path.join(root, 'bin', 'ser.js'), ['-D', '-f', path.join(benchDir, 'ser', 'registrar.cfg')], { stdio: 'ignore' });
