@@ -34,9 +34,9 @@ function loadBundle(bundle) {
     // no cache (not built yet, or removed): compiled from the source
   }
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
-  const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
-  return { exports: module.exports, script, id, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+  const loaded = { exports: {} };
+  script.runInThisContext().call(loaded.exports, loaded.exports, createRequire(bundle), loaded, bundle, path.dirname(bundle));
+  return { exports: loaded.exports, script, id, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
 module.exports = { buildId, codeCacheFile, loadBundle, bundlePath: path.join(__dirname, '..', 'dist', 'bundle', 'ser.cjs') };
