@@ -1,12 +1,12 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS SER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --single-threaded-gc --max-semi-space-size=2 --no-memory-reducer
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS SER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --single-threaded-gc --max-semi-space-size=8 --no-memory-reducer
 // SIP Express Router: see `ser -h`.
 // V8 flags for a server (docs/architecture.md, "One file to start, one GC thread"; measured in
 // docs/benchmarks.md, S2):
 // --single-threaded-gc: one event loop per process; V8's parallel GC helper threads cost more CPU
 //   in hand-offs than they save on its small, short-lived heaps, and take a core from the others.
-// --max-semi-space-size=2: a young generation of 2 MB, not up to 16: what a request allocates dies
-//   within one, and a smaller young generation touches a third fewer fresh pages (page faults
-//   are dear on virtual machines) while each scavenge stays short.
+// --max-semi-space-size=8: a young generation of at most 8 MB, not 16: it touches fewer fresh pages
+//   (page faults are dear on virtual machines), and is still large enough that what requests
+//   waiting on a database hold dies young (at 2 MB it was promoted and cost auth_db a third more CPU).
 // --no-memory-reducer: no full collections to shrink the heap while the server waits for traffic;
 //   a server's heap is what its peak needed, and it is collected as usual when traffic comes.
 // NODE_EXTRA_CA_CERTS is taken from Node, which would load every CA certificate at start (~40 ms
