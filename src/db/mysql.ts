@@ -204,23 +204,22 @@ class MysqlDb extends ServerDb<unknown> {
   protected async exec(ctx: OpContext, b: Built): Promise<unknown> {
     const pool = (this.pool as unknown as { pool: CorePool }).pool;
     const conn = await new Promise<CorePoolConnection>((resolve, reject) => pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));
-    if (ctx.signal.aborted) {
+    if (ctx.aborted) {
       conn.release();
-      throw ctx.signal.reason;
+      throw ctx.reason;
     }
     let gone = false;
-    const onAbort = (): void => {
+    ctx.onAbort(() => {
       gone = true;
       this.dropped.add(conn);
       conn.destroy();
-    };
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
       return await new Promise<unknown>((resolve, reject) =>
         conn.execute(b.sql, bindable(b.params), (err, result) => (err ? reject(err) : resolve(result))),
       );
     } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
+      ctx.onAbort(undefined);
       if (!gone) conn.release();
     }
   }

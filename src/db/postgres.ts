@@ -188,17 +188,16 @@ class PostgresDb extends ServerDb<QueryResult> {
   /** One statement on a pooled client; the client is dropped if the deadline passes. */
   protected async exec(ctx: OpContext, b: Built): Promise<QueryResult> {
     const client = await this.pool.connect();
-    if (ctx.signal.aborted) {
+    if (ctx.aborted) {
       client.release();
-      throw ctx.signal.reason;
+      throw ctx.reason;
     }
     let gone = false;
-    const onAbort = (): void => {
+    ctx.onAbort(() => {
       gone = true;
       this.dropped.add(client);
       client.release(new Error('deadline passed'));
-    };
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    });
     let failed: unknown;
     try {
       return await client.query({ text: b.sql, values: bindable(b.params) });
@@ -206,7 +205,7 @@ class PostgresDb extends ServerDb<QueryResult> {
       failed = err;
       throw err;
     } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
+      ctx.onAbort(undefined);
       // a client whose connection broke is not given back to the pool
       if (!gone) client.release(failed !== undefined && isBroken(failed) ? (failed as Error) : undefined);
     }

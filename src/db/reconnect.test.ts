@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { DbError, type DbStats } from './api.js';
 import {
   codeForSqlState, connectFailure, ConnectionGuard, describeError, isConnectionLoss, poolSettings, utcDateTime,
-  wholeSeconds, type GuardOptions,
+  wholeSeconds, type GuardOptions, type OpContext,
 } from './reconnect.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -190,17 +190,21 @@ test('a dead pooled connection, server still there: a read is tried again on a f
   h.guard.close();
 });
 
-test('the deadline: an operation that does not answer is abandoned (its signal aborted); a server that answers the check is only slow', async () => {
+test('the deadline: an operation that does not answer is abandoned (its context aborted); a server that answers the check is only slow', async () => {
   const h = harness({ deadlineMs: 100 });
   let aborted = false;
   const t0 = Date.now();
+  let ctxSeen: OpContext | undefined;
   const e = await rejectsCode(h.guard.run('query location', (ctx) => new Promise(() => {
-    ctx.signal.addEventListener('abort', () => { aborted = true; });
+    ctxSeen = ctx;
+    ctx.onAbort(() => { aborted = true; });
   })), 'unavailable');
   const took = Date.now() - t0;
   assert.ok(took >= 95 && took < 600, `took ${took} ms`);
   assert.match(e.message, /query location: no answer within 100 ms; the operation was abandoned/);
   assert.equal(aborted, true);
+  assert.equal(ctxSeen!.aborted, true);
+  assert.match(String(ctxSeen!.reason), /no answer within 100 ms/);
   await sleep(20);
   assert.equal(h.guard.available, true);
   assert.equal(h.st.connected, true);
