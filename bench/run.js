@@ -18,9 +18,10 @@
 // The compare.sh directory is ../shared/bench next to this repository, or $SER_BENCH_DIR.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serNodeFlags } from '../bin/load-bundle.js';
 import { flag, have, opt } from './cli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -130,8 +131,7 @@ if (!flag('skip-parser')) {
   spawnSync(process.execPath, ['--expose-gc', path.join(here, 'usrloc-memory.js')], { stdio: 'inherit' });
   console.log('');
   console.log('# the whole pipeline without sockets (bench/pipeline.js), with the flags of bin/ser.js');
-  // the V8 flags of bin/ser.js's #! line ("#!/usr/bin/env -S node --flag ...")
-  const serFlags = readFileSync(path.join(here, '..', 'bin', 'ser.js'), 'utf8').split('\n')[0].split(' ').filter((w) => w.startsWith('--'));
+  const serFlags = serNodeFlags();
   for (const sc of ['options', 'register']) {
     spawnSync(process.execPath, [...serFlags, path.join(here, 'pipeline.js'), sc], { stdio: 'inherit' });
   }

@@ -21,6 +21,15 @@ function codeCacheFile(bundle) {
   return `${bundle}.cache`;
 }
 
+/**
+ * The V8 flags of bin/ser.js's #! line: the flags ser runs with, so the ones the code cache must
+ * be made with (tools/bundle.js), and the ones benchmarks of the server's code use.
+ */
+function serNodeFlags() {
+  const shebang = fs.readFileSync(path.join(__dirname, 'ser.js'), 'utf8').split('\n')[0];
+  return shebang.split(' ').filter((w) => w.startsWith('--'));
+}
+
 /** Run the bundle as a CommonJS module; its exports and the compiled script. */
 function loadBundle(bundle) {
   const source = fs.readFileSync(bundle, 'utf8');
@@ -39,4 +48,4 @@ function loadBundle(bundle) {
   return { exports: loaded.exports, script, id, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
-module.exports = { buildId, codeCacheFile, loadBundle, bundlePath: path.join(__dirname, '..', 'dist', 'bundle', 'ser.cjs') };
+module.exports = { buildId, codeCacheFile, loadBundle, serNodeFlags, bundlePath: path.join(__dirname, '..', 'dist', 'bundle', 'ser.cjs') };

@@ -7,9 +7,10 @@
 import { build } from 'esbuild-wasm';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serNodeFlags } from '../bin/load-bundle.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'bundle');
@@ -37,8 +38,7 @@ await build({
 });
 
 // The code cache is only taken with the V8 flags it was made with: those of bin/ser.js's #! line.
-const shebang = readFileSync(path.join(root, 'bin', 'ser.js'), 'utf8').split('\n')[0];
-const flags = shebang.split(' ').filter((w) => w.startsWith('--'));
+const flags = serNodeFlags();
 // The server it runs prints its banner: shown only when something went wrong.
 const r = spawnSync(process.execPath, [...flags, path.join(root, 'tools', 'code-cache.cjs')], { encoding: 'utf8', timeout: 60_000 });
 if (r.status !== 0) {

@@ -291,8 +291,9 @@ export class ConnectionGuard {
     const left = Math.max(1, deadline - Date.now());
     return new Promise<T>((resolve, reject) => {
       const t = setTimeout(() => {
-        d.abort(new DeadlineExceeded(this.deadlineMs));
-        reject(new DeadlineExceeded(this.deadlineMs));
+        const e = new DeadlineExceeded(this.deadlineMs);
+        d.abort(e);
+        reject(e);
       }, left);
       let p: Promise<T>;
       try {

@@ -5,14 +5,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ROOT, SER_JS, tempDir } from './cli-helpers.js';
+import { ROOT, tempDir } from './cli-helpers.js';
 
 const LOADER = path.join(ROOT, 'bin', 'load-bundle.js');
 const BUNDLE = path.join(ROOT, 'dist', 'bundle', 'ser.cjs');
 /** The V8 flags of bin/ser.js's #! line. */
-const SER_FLAGS = readFileSync(SER_JS, 'utf8').split('\n')[0]!.split(' ').filter((w) => w.startsWith('--'));
+const SER_FLAGS = (createRequire(import.meta.url)(LOADER) as { serNodeFlags(): string[] }).serNodeFlags();
 
 /** Load `bundle` in a new Node with `flags`; whether the cache was used, and the type of its run(). */
 function load(bundle: string, flags: readonly string[]): Promise<{ cacheUsed: boolean; run: string }> {
