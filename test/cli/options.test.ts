@@ -45,7 +45,7 @@ test('bin/ser.js runs by itself, through its #! line and the V8 flags it carries
   assert.match(r.stdout, /^version: ser /);
   assert.match(
     readFileSync(SER_JS, 'utf8').split('\n')[0]!,
-    /^#!\/usr\/bin\/env -S -u NODE_EXTRA_CA_CERTS SER_NODE_EXTRA_CA_CERTS=\$\{NODE_EXTRA_CA_CERTS\} node --single-threaded-gc --max-semi-space-size=8 --no-memory-reducer$/,
+    /^#!\/usr\/bin\/env -S -u NODE_EXTRA_CA_CERTS SER_NODE_EXTRA_CA_CERTS=\$\{NODE_EXTRA_CA_CERTS\} node --single-threaded-gc --min-semi-space-size=8 --max-semi-space-size=8 --no-memory-reducer$/,
   );
 });
 
