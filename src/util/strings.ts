@@ -9,12 +9,13 @@ export function detach(s: string): string {
 }
 
 /**
- * Message text (a byte string: one char per byte) as text a database holds: UTF-8 bytes are
- * decoded, so that a row written as 'jürgen' matches a user name whose UTF-8 bytes came in the
- * message. For lookups of what administrators wrote (subscriber, grp); what the server stores
- * itself (usrloc) keeps its byte strings, which round-trip whatever the bytes. A URI's user part
- * stays as written: 'j%C3%BCrgen' is looked up escaped, as SER did. Pure ASCII, nearly always,
- * is returned as it is.
+ * Message text (a byte string: one char per byte) as text a database, a log or an operator
+ * reads: UTF-8 bytes are decoded (RFC 3261 §7.3.1: SIP text is UTF-8), so that a row written as
+ * 'jürgen' matches a user name whose UTF-8 bytes came in the message (subscriber, grp lookups),
+ * and a display name or User-Agent is stored and shown as 'Jürgen', not 'JÃ¼rgen' (acc,
+ * usrloc's user_agent). Bytes that are not UTF-8 become U+FFFD. A URI's user part stays as
+ * written: 'j%C3%BCrgen' is looked up escaped, as SER did. Pure ASCII, nearly always, is
+ * returned as it is.
  */
 export function dbText(bytes: string): string {
   // eslint-disable-next-line no-control-regex

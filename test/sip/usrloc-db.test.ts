@@ -20,6 +20,10 @@ import { UdpPeer } from '../helpers/sip-peer.js';
 // second server sees what the first registers while both run.
 
 let seq = 0;
+// a User-Agent with non-ASCII text, sent as its UTF-8 bytes (UdpPeer sends strings byte per char)
+const UA = 'usrloc-db-test (Jürgen)';
+const UA_BYTES = Buffer.from(UA, 'utf8').toString('latin1');
+
 function register(peer: UdpPeer, srvPort: number, user: string, contacts: string[], extra = ''): string {
   const n = ++seq;
   return (
@@ -28,7 +32,7 @@ function register(peer: UdpPeer, srvPort: number, user: string, contacts: string
     `CSeq: ${n} REGISTER\r\n` +
     contacts.map((c) => `Contact: ${c}\r\n`).join('') +
     extra +
-    `User-Agent: usrloc-db-test\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`
+    `User-Agent: ${UA_BYTES}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`
   );
 }
 
@@ -238,7 +242,7 @@ async function scenario(t: TestContext, mode: 1 | 2 | 3, provider: Provider, lab
     assert.equal(Number(r.q), 0.7);
     assert.match(String(r.callid), /^reg-alice-\d+@t$/);
     assert.equal(Number(r.cseq), cseq);
-    assert.equal(r.user_agent, 'usrloc-db-test');
+    assert.equal(r.user_agent, UA, 'the User-Agent is stored as text, not byte by byte');
     assert.equal(r.received, `sip:127.0.0.1:${phone.port}`);
     const exp = r.expires instanceof Date ? r.expires.getTime() / 1000 : Date.parse(String(r.expires).replace(' ', 'T') + 'Z') / 1000;
     assert.ok(Math.abs(exp - (started + 600)) <= 3, `expires ${String(r.expires)} is about now + 600 s`);

@@ -129,6 +129,22 @@ test('acc_log_request reports now with the comment as status', () => {
   assert.match(lines()[0]!, /^ACC: request accounted: method=INVITE, .*code=404 Not Found$/);
 });
 
+test('text as it reads: a UTF-8 display name and a comment are not shown byte by byte', async () => {
+  const f = fakeDb(() => false);
+  const w = new AccDbWriter('sqlite://x.db', { err: () => {}, open: async () => f.db });
+  const { acc, lines } = setup({ logFmt: 'fs', dbFlag: 1 }, w);
+  // the datagram's bytes, as the parser has them: one char per byte
+  const jurgen = parseMessage(Buffer.from(INVITE.replace('"Alice"', '"Jürgen Größ"'), 'utf8'), 'datagram');
+  acc.logRequest(ctxOf(jurgen, 0), 'Nicht erreichbar – später');
+  acc.onComplete(completion(ctxOf(jurgen, 1 << 1), 200, msg(OK)));
+  await w.flush();
+  assert.deepEqual(lines(), [
+    'ACC: request accounted: from="Jürgen Größ" <sip:alice@example.org>;tag=a1, code=Nicht erreichbar – später',
+    'ACC: transaction answered: from="Jürgen Größ" <sip:alice@example.org>;tag=a1, code=200',
+  ]);
+  assert.equal(f.rows[0]!.row.sip_from, '"Jürgen Größ" <sip:alice@example.org>;tag=a1');
+});
+
 function fakeDb(fail: (table: string) => boolean): { db: Db; rows: { table: string; row: Row }[] } {
   const rows: { table: string; row: Row }[] = [];
   const db = {

@@ -2,6 +2,7 @@
 // where (the Logger at log_level, the acc and missed_calls tables), and exactly once.
 
 import type { Row } from '../../db/api.js';
+import { byteString } from '../../sip/edit.js';
 import type { SipMessage } from '../../sip/parser/message.js';
 import type { RequestContext } from '../../script/context.js';
 import type { Logger } from '../../util/logger.js';
@@ -122,7 +123,7 @@ export class Accounting {
   }
 
   private scriptSource(ctx: RequestContext, comment: string): AccSource {
-    return { msg: ctx.msg, newUri: ctx.newUri, authorized: ctx.authorized, toMsg: ctx.msg, phrase: comment };
+    return { msg: ctx.msg, newUri: ctx.newUri, authorized: ctx.authorized, toMsg: ctx.msg, phrase: byteString(comment) };
   }
 
   /** acc_log_request(comment) / acc_request(comment): a "request accounted" line now. */

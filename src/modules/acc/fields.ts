@@ -5,6 +5,7 @@
 import type { SipMessage } from '../../sip/parser/message.js';
 import { parseUri } from '../../sip/parser/uri.js';
 import type { AuthorizedCredentials } from '../../script/context.js';
+import { dbText } from '../../util/strings.js';
 
 /** SER's text for a value that is not there. */
 export const NA = 'n/a';
@@ -76,7 +77,7 @@ export function checkLogFmt(fmt: string): string | undefined {
   return undefined;
 }
 
-/** The request being accounted, with what the script made of it. */
+/** The request being accounted, with what the script made of it (text as byte strings). */
 export interface AccSource {
   /** the request as received */
   readonly msg: SipMessage;
@@ -86,7 +87,7 @@ export interface AccSource {
   readonly authorized: AuthorizedCredentials | undefined;
   /** the message whose To header is reported: the reply sent upstream when it came from downstream, else the request */
   readonly toMsg: SipMessage;
-  /** the status text (SER's "phrase"): "200", "486 Busy Here", or the script's comment */
+  /** the status text (SER's "phrase"): "200", "486 Busy Here", or the script's comment (as bytes) */
   readonly phrase: string;
 }
 
@@ -111,8 +112,18 @@ function uriPart(uri: string | undefined, part: 'user' | 'host'): string | undef
   return attempt(() => parseUri(uri)[part]);
 }
 
-/** The value and attribute name of one letter (SER's fmt2strar case). Throws on an unknown letter. */
+/**
+ * The value and attribute name of one letter (SER's fmt2strar case), as text: a log line and a
+ * table row show a display name like "Jürgen" as its UTF-8 bytes spell it (RFC 3261 §7.3.1),
+ * not byte by byte. Throws on an unknown letter.
+ */
 export function field(src: AccSource, letter: string): Field {
+  const f = byteField(src, letter);
+  return { name: f.name, value: dbText(f.value) };
+}
+
+/** One field as the message's bytes have it (a byte string). */
+function byteField(src: AccSource, letter: string): Field {
   const m = src.msg;
   const name = ATTR_NAMES[letter];
   switch (letter) {

@@ -37,6 +37,16 @@ describe('save(): registering', () => {
     assert.equal(c.flags, 0);
   });
 
+  test("the User-Agent is kept as text: its UTF-8 bytes decoded, invalid bytes as U+FFFD", () => {
+    const h = harness();
+    // the message's bytes as the parser sees them: one char per byte
+    const bytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+    assert.equal(save(h.st, h.reg({ contacts: [C1], userAgent: bytes('Téléphone de Jürgen/1.0') }), 'location', true), 1);
+    assert.equal(h.ul.getRecord('location', 'alice')!.contacts[0]!.userAgent, 'Téléphone de Jürgen/1.0');
+    assert.equal(save(h.st, h.reg({ contacts: [C1], userAgent: 'X\xff/2', cseq: 2 }), 'location', true), 1);
+    assert.equal(h.ul.getRecord('location', 'alice')!.contacts[0]!.userAgent, 'X\ufffd/2');
+  });
+
   test('two contacts with q: highest q first, both in the reply', () => {
     const h = harness();
     save(h.st, h.reg({ contacts: [`${C1};q=0.5`, `${C2};q=0.8`] }), 'location', true);

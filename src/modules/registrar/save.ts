@@ -22,6 +22,7 @@ import { paramValue } from '../../sip/parser/params.js';
 import { parseUri, type SipUri } from '../../sip/parser/uri.js';
 import type { RequestContext } from '../../script/context.js';
 import type { ActionResult } from '../../script/module-api.js';
+import { dbText } from '../../util/strings.js';
 import { FL_NAT, type UContact } from '../usrloc/ucontact.js';
 import type { UDomain } from '../usrloc/udomain.js';
 import type { URecord } from '../usrloc/urecord.js';
@@ -185,7 +186,9 @@ function apply(
   const msg = ctx.msg;
   const nat = (ctx.flags >>> cfg.natFlag) & 1 ? FL_NAT : 0;
   const uaField = msg.header('user-agent');
-  const userAgent = uaField ? msg.value(uaField).trim() : '';
+  // the message's bytes as text (TEXT-UTF8, RFC 3261 §25.1): what the location table, serctl ul
+  // and serweb show; nothing sends it back into SIP
+  const userAgent = uaField ? dbText(msg.value(uaField).trim()) : '';
   const received = { proto: ctx.rcv.proto, ip: ctx.rcv.srcIp, port: ctx.rcv.srcPort };
   const socketId = ctx.rcv.socket.id;
   let rec = record;

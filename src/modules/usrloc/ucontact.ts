@@ -47,6 +47,7 @@ export interface ContactInfo {
   readonly cseq: number;
   /** FL_* bits */
   readonly flags: number;
+  /** text (the registrar decodes the REGISTER's UTF-8), only shown and stored, never sent */
   readonly userAgent?: string;
   readonly received?: Received;
   /** id of the local socket the REGISTER arrived on (SocketInfo.id) */
