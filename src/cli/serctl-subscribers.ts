@@ -32,8 +32,20 @@ export function nonExistent(user: string, domain: string): SerctlError {
   return new SerctlError(`non-existent user: ${user}@${domain} is not in the subscriber table (check SIP_DOMAIN, or add the user with: serctl add ${user} <password> <email>)`);
 }
 
+/**
+ * An e-mail address serctl stores and hands to mail(1): no blanks or control characters, and
+ * not starting with '-', which mail(1) would take for an option (GNU mail's -E runs a command).
+ */
+function badEmail(email: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (email === '' || email.startsWith('-') || /[\s\x00-\x1f\x7f]/.test(email)) return `bad e-mail address '${email}': no blanks or control characters, not starting with '-'`;
+  return undefined;
+}
+
 export async function cmdAdd(ctx: SerctlContext, user: string, password: string, email: string): Promise<number> {
   checkUsername(user);
+  const bad = badEmail(email);
+  if (bad) throw new SerctlError(bad, true);
   const domain = sipDomain(ctx.e);
   if (password === '') throw new SerctlError('an empty password is not accepted', true);
   const { ha1, ha1b } = credentials(user, domain, password);
@@ -106,9 +118,13 @@ export async function cmdMail(ctx: SerctlContext, user: string): Promise<number>
     throw dbFailure(ctx, 'looking up the e-mail address', err);
   }
   if (email === '') throw new SerctlError(`${user}@${domain} has no e-mail address in the subscriber table`);
+  // the table may have been written by others (serweb lets users change their address)
+  const bad = badEmail(email);
+  if (bad) throw new SerctlError(`${user}@${domain}: ${bad}; not sent`);
   const mailer = ctx.e.env['SER_MAIL'] || 'mail';
   ctx.out(`Write email to ${user}: ${email} now ... (end with Ctrl-D)\n`);
-  const r = spawnSync(mailer, ['-s', `Message from ${domain} SIP admin`, email], { stdio: 'inherit' });
+  // '--': whatever the address, mail(1) (getopt/argp) takes it as an address
+  const r = spawnSync(mailer, ['-s', `Message from ${domain} SIP admin`, '--', email], { stdio: 'inherit' });
   if (r.error) {
     throw new SerctlError(`cannot run '${mailer}' (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): install a mail(1) command (mailutils, bsd-mailx) or name one with SER_MAIL; the address is ${email}`);
   }

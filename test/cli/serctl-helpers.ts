@@ -10,12 +10,12 @@ export interface Run {
   stderr: string;
 }
 
-/** Run `serctl args...` in `cwd` with `env` added to a clean environment; stdin is not a terminal. */
-export function serctl(args: readonly string[], o: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Run> {
+/** Run `serctl args...` in `cwd` with `env` added to a clean environment; stdin (not a terminal) is `input`. */
+export function serctl(args: readonly string[], o: { cwd: string; env?: Record<string, string>; timeoutMs?: number; input?: string }): Promise<Run> {
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: o.cwd, ...o.env };
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'serctl.js'), ...args], { cwd: o.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.end();
+    child.stdin.end(o.input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openDb } from '../../src/db/open.js';
@@ -86,6 +87,46 @@ test('add, passwd, rm as the admin guide transcript; ha1 and ha1b as RFC 2617 wi
   const rm2 = await serctl(['rm', 'newuser'], { cwd: dir, env });
   assert.equal(rm2.status, 1);
   assert.match(rm2.stderr, /non-existent user/);
+});
+
+test('mail: mail(1) (SER_MAIL) gets the subject, the address after --, the text from stdin; odd addresses are refused', async (t) => {
+  const { dir, env, dbUrl } = setup(t);
+  assert.equal((await serctl(['add', 'newuser', 'secret', 'newuser@foo.bar'], { cwd: dir, env })).status, 0);
+  // a mail(1) that writes down what it was given
+  const mailer = path.join(dir, 'mailer.sh');
+  writeFileSync(mailer, '#!/bin/sh\nprintf "%s\\n" "$@" > "$0.args"\ncat > "$0.body"\nexit ${MAILER_EXIT:-0}\n', { mode: 0o755 });
+  const menv = { ...env, SER_MAIL: mailer };
+
+  const sent = await serctl(['mail', 'newuser'], { cwd: dir, env: menv, input: 'Your phone is ready.\n' });
+  assert.equal(sent.status, 0, sent.stderr);
+  assert.equal(sent.stdout, 'Write email to newuser: newuser@foo.bar now ... (end with Ctrl-D)\nmessage sent\n');
+  assert.equal(readFileSync(`${mailer}.args`, 'utf8'), '-s\nMessage from foo.bar SIP admin\n--\nnewuser@foo.bar\n');
+  assert.equal(readFileSync(`${mailer}.body`, 'utf8'), 'Your phone is ready.\n');
+
+  const failed = await serctl(['mail', 'newuser'], { cwd: dir, env: { ...menv, MAILER_EXIT: '1' } });
+  assert.equal(failed.status, 1);
+  assert.match(failed.stdout, /sending message failed\n$/);
+
+  const missing = await serctl(['mail', 'newuser'], { cwd: dir, env: { ...env, SER_MAIL: path.join(dir, 'no-such-mail') } });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot run '.*no-such-mail' \(ENOENT\): install a mail\(1\) command .* the address is newuser@foo.bar/);
+
+  const nobody = await serctl(['mail', 'nobody'], { cwd: dir, env: menv });
+  assert.equal(nobody.status, 1);
+  assert.match(nobody.stderr, /non-existent user: nobody@foo.bar/);
+
+  // an address that mail(1) would take for an option: refused by add, and not sent when the table has one
+  const opt = await serctl(['add', 'evil', 'secret', '--exec=!sh'], { cwd: dir, env });
+  assert.equal(opt.status, 2);
+  assert.match(opt.stderr, /bad e-mail address '--exec=!sh'/);
+  const db = await openDb(dbUrl);
+  t.after(() => db.close());
+  await db.update('subscriber', [{ col: 'username', value: 'newuser' }], { email_address: '-E!touch pwned' });
+  rmSync(`${mailer}.args`);
+  const refused = await serctl(['mail', 'newuser'], { cwd: dir, env: menv });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /newuser@foo.bar: bad e-mail address '-E!touch pwned'.*; not sent/);
+  assert.equal(existsSync(`${mailer}.args`), false, 'mail(1) was not run');
 });
 
 test('alias add, show, rm without a running ser: the aliases table, in the transcript shapes', async (t) => {
