@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { request, TcpPeer, UdpPeer } from '../helpers/sip-peer.js';
 import { startServer } from '../helpers/server.js';
+import { mutate } from '../helpers/mutate.js';
 import { prng } from '../helpers/prng.js';
 
 // No input crashes or stalls the server: mutated torture messages and random bytes over UDP
@@ -14,20 +15,6 @@ const dir = path.resolve('test/fixtures/rfc4475');
 const fixtures = readdirSync(dir)
   .filter((f) => f.endsWith('.sip'))
   .map((f) => readFileSync(path.join(dir, f)));
-
-function mutate(src: Buffer, rnd: () => number): Buffer {
-  const b = Buffer.from(src);
-  const n = 1 + Math.floor(rnd() * 8);
-  for (let i = 0; i < n; i++) {
-    const pos = Math.floor(rnd() * b.length);
-    const r = rnd();
-    if (r < 0.4) b[pos] = Math.floor(rnd() * 256);
-    else if (r < 0.6) b[pos] = [13, 10, 58, 59, 44, 60, 62, 34, 32, 0][Math.floor(rnd() * 10)]!;
-    else if (r < 0.8) return Buffer.concat([b.subarray(0, pos), b.subarray(Math.min(b.length, pos + Math.floor(rnd() * 40)))]);
-    else return Buffer.concat([b.subarray(0, pos), b.subarray(pos, pos + Math.floor(rnd() * 200)), b.subarray(pos)]);
-  }
-  return b;
-}
 
 test('mutated and random datagrams never stop the server from answering', async (t) => {
   const srv = await startServer(`

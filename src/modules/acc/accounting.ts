@@ -12,6 +12,7 @@ import type { AccDbWriter } from './db-writer.js';
 import { DB_COLUMNS, field, fields, SQL_ACC_FMT, SQL_MC_FMT, type AccSource } from './fields.js';
 import { formatLogLine, type LeadKind } from './log-line.js';
 import { reasonOf, reasonPhrase } from './reason.js';
+import { errorText } from '../../util/error-text.js';
 
 export interface AccConfig {
   /** SER log level of the report lines */
@@ -85,7 +86,7 @@ export class Accounting {
       ctx = c.request();
     } catch (e) {
       ctx = undefined;
-      this.log.err(`acc: the request of a completed ${cell.method} transaction cannot be read: ${(e as Error).message}`);
+      this.log.err(`acc: the request of a completed ${cell.method} transaction cannot be read: ${errorText(e)}`);
     }
     if (!ctx) {
       this.counters.errors++;

@@ -7,6 +7,7 @@
 import type { Db, Row } from '../../db/api.js';
 import { openDb } from '../../db/open.js';
 import { redact } from '../../db/url.js';
+import { errorText } from '../../util/error-text.js';
 
 export interface AccDbStats {
   /** rows inserted */
@@ -87,7 +88,7 @@ export class AccDbWriter {
         this.opening = undefined;
         this.lastOpenFailure = this.now();
         this.stats.openFailures++;
-        this.err(`acc: the database of db_url "${redact(this.url)}" cannot be opened: ${(e as Error).message}`);
+        this.err(`acc: the database of db_url "${redact(this.url)}" cannot be opened: ${errorText(e)}`);
         return undefined;
       },
     );
@@ -121,7 +122,7 @@ export class AccDbWriter {
       this.stats.written++;
     } catch (e) {
       this.stats.failed++;
-      this.err(`acc: error while inserting into ${table}: ${(e as Error).message}`);
+      this.err(`acc: error while inserting into ${table}: ${errorText(e)}`);
     }
   }
 

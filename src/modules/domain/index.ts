@@ -5,6 +5,7 @@ import { parseUri } from '../../sip/parser/uri.js';
 import { checkColumns, columnParam, dbUrlParam, openModuleDb, tableParam, zeroOrOne } from '../db-params.js';
 import { DomainList, hostKey } from './domain-list.js';
 import { RpcError, type RpcRegistry } from '../../script/rpc.js';
+import { errorText } from '../../util/error-text.js';
 
 export { DomainList, hostKey, type DomainListOptions } from './domain-list.js';
 
@@ -96,7 +97,7 @@ function local(st: DomainState, fn: string, host: string): ActionResult {
   return r.then(
     (yes) => (yes ? 1 : -1),
     (e: unknown) => {
-      st.core.log.err(`${fn}: error while querying the database: ${(e as Error).message}`);
+      st.core.log.err(`${fn}: error while querying the database: ${errorText(e)}`);
       return -1;
     },
   );
@@ -108,7 +109,7 @@ function isFromLocal(st: DomainState, ctx: RequestContext): ActionResult {
   try {
     host = parseUri(ctx.msg.from.uri).host;
   } catch (e) {
-    st.core.log.err(`is_from_local: cannot parse the From URI: ${(e as Error).message}`);
+    st.core.log.err(`is_from_local: cannot parse the From URI: ${errorText(e)}`);
     return -1;
   }
   return local(st, 'is_from_local', host);
@@ -120,7 +121,7 @@ function isUriHostLocal(st: DomainState, ctx: RequestContext): ActionResult {
   try {
     host = ctx.currentUriParsed().host;
   } catch (e) {
-    st.core.log.err(`is_uri_host_local: cannot parse the Request-URI: ${(e as Error).message}`);
+    st.core.log.err(`is_uri_host_local: cannot parse the Request-URI: ${errorText(e)}`);
     return -1;
   }
   return local(st, 'is_uri_host_local', host);

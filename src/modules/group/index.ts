@@ -5,6 +5,7 @@ import { argString } from '../../script/values.js';
 import { checkColumns, columnParam, dbUrlParam, openModuleDb, tableParam, zeroOrOne } from '../db-params.js';
 import { GroupTable } from './membership.js';
 import { groupUser, NoUser, sourceHint, sourceOf, SOURCE_NAMES, type GroupSource } from './source.js';
+import { errorText } from '../../util/error-text.js';
 
 export { GroupTable, type GroupColumns, type GroupTableOptions } from './membership.js';
 export { groupUser, NoUser, sourceOf, SOURCE_NAMES, type GroupSource, type GroupUser } from './source.js';
@@ -41,7 +42,7 @@ async function isUserIn(st: GroupState, ctx: RequestContext, a: IsUserInArgs): P
     who = groupUser(ctx, a.source);
   } catch (e) {
     if (e instanceof NoUser) log.err(`is_user_in(${SOURCE_NAMES[a.source]}): ${e.message}`);
-    else log.err(`is_user_in(${SOURCE_NAMES[a.source]}): cannot read the URI: ${(e as Error).message}`);
+    else log.err(`is_user_in(${SOURCE_NAMES[a.source]}): cannot read the URI: ${errorText(e)}`);
     return -1;
   }
   if (who.user === '') {
@@ -53,7 +54,7 @@ async function isUserIn(st: GroupState, ctx: RequestContext, a: IsUserInArgs): P
     log.dbg(`is_user_in: '${who.user}' is ${member ? '' : 'not '}in group '${a.group}'`);
     return member ? 1 : -1;
   } catch (e) {
-    log.err(`is_user_in: error while querying the database: ${(e as Error).message}`);
+    log.err(`is_user_in: error while querying the database: ${errorText(e)}`);
     return -1;
   }
 }

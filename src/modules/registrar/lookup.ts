@@ -13,6 +13,7 @@ import { E_TOO_MANY_BRANCHES } from '../../script/ser-error.js';
 import { FL_NAT } from '../usrloc/ucontact.js';
 import { aorOf } from './aor.js';
 import type { RegistrarState } from './config.js';
+import { errorText } from '../../util/error-text.js';
 
 /**
  * 1 when the Request-URI was replaced; -1 when the AOR has no valid contact (or no AOR). Never
@@ -27,12 +28,12 @@ export function lookup(st: RegistrarState, ctx: RequestContext, tableName: strin
     return st.ul.fetchRecord(tableName, a).then(
       (rec) => apply(st, ctx, tableName, a, rec),
       (e: unknown) => {
-        st.log.err(`lookup(): ${(e as Error).message}`);
+        st.log.err(`lookup(): ${errorText(e)}`);
         return -1;
       },
     );
   } catch (e) {
-    st.log.err(`lookup(): ${(e as Error).message}`);
+    st.log.err(`lookup(): ${errorText(e)}`);
     return -1;
   }
 }
@@ -53,7 +54,7 @@ function apply(st: RegistrarState, ctx: RequestContext, tableName: string, aor: 
   try {
     return run(st, ctx, tableName, aor, rec);
   } catch (e) {
-    st.log.err(`lookup(): ${(e as Error).message}`);
+    st.log.err(`lookup(): ${errorText(e)}`);
     return -1;
   }
 }

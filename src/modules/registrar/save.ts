@@ -31,6 +31,7 @@ import type { RegistrarState } from './config.js';
 import { expiresHeader, grantedExpires, requestedExpires } from './expires.js';
 import { parseQ } from './q.js';
 import { errorReply, okReply, unavailableReply, type RegError, type RegReply } from './reply.js';
+import { errorText } from '../../util/error-text.js';
 
 export interface SaveOutcome {
   /** the bindings were (or already are) as the request asked */
@@ -78,7 +79,7 @@ export function processRegister(st: RegistrarState, ctx: RequestContext, table: 
     if (e instanceof RegisterFailure) {
       return { ok: false, reply: errorReply(e.code, st.cfg.minExpires) };
     }
-    st.log.err(`save(): ${(e as Error).message}`);
+    st.log.err(`save(): ${errorText(e)}`);
     return { ok: false, reply: errorReply('internal') };
   }
 }
@@ -253,7 +254,7 @@ export function save(st: RegistrarState, ctx: RequestContext, tableName: string,
       const now = Date.now();
       if (now - lastDbErrorLog >= 1000) {
         const more = dbErrorsNotLogged ? ` (${dbErrorsNotLogged} more since the last message)` : '';
-        st.log.err(`save(): ${(e as Error).message}; answering 500 with Retry-After: ${st.cfg.retryAfter}${more}`);
+        st.log.err(`save(): ${errorText(e)}; answering 500 with Retry-After: ${st.cfg.retryAfter}${more}`);
         lastDbErrorLog = now;
         dbErrorsNotLogged = 0;
       } else {
@@ -270,7 +271,7 @@ function answer(st: RegistrarState, ctx: RequestContext, out: SaveOutcome, reply
   try {
     sent = statelessReply(ctx, out.reply.status, out.reply.reason, out.reply.headers);
   } catch (e) {
-    st.log.err(`save(): error while sending ${out.reply.status}: ${(e as Error).message}`);
+    st.log.err(`save(): error while sending ${out.reply.status}: ${errorText(e)}`);
     return -1;
   }
   if (typeof sent === 'boolean') return sent && out.ok ? 1 : -1;

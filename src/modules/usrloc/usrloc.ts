@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import { FL_PERMANENT, Q_UNSET, type ContactView, type UContact } from './ucontact.js';
 import { UDomain, type TableStats } from './udomain.js';
 import { URecord } from './urecord.js';
+import { errorText } from '../../util/error-text.js';
 
 export interface UsrlocOptions {
   /** addresses of record are "user@domain" rather than "user" (usrloc's use_domain) */
@@ -411,9 +412,9 @@ export class Usrloc {
     try {
       this.expire();
       const f = this.backend.flush(this.tables());
-      if (f) f.catch((e: unknown) => this.log?.err(`usrloc: flush failed: ${(e as Error).message}`));
+      if (f) f.catch((e: unknown) => this.log?.err(`usrloc: flush failed: ${errorText(e)}`));
     } catch (e) {
-      this.log?.err(`usrloc: timer failed: ${(e as Error).message}`);
+      this.log?.err(`usrloc: timer failed: ${errorText(e)}`);
     }
   }
 }
