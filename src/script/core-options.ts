@@ -49,6 +49,14 @@ function str(key: keyof CoreConfig): Setter {
 
 const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/;
 
+/**
+ * Digits and dots that are not an IPv4 address (999.1.1.1, 10.0.0): a typing error, not a name
+ * to resolve, since a host name never has the dotted-decimal form (RFC 1123 §2.1).
+ */
+function badDottedQuad(host: string): boolean {
+  return /^[0-9.]+$/.test(host) && !normalizeIp(host);
+}
+
 /** `[proto:]host[:port]` with host an IPv4 address, an IPv6 address (bracketed if a port follows) or a name. */
 export function parseListen(t: string): ListenSpec | string {
   let rest = t.trim();
@@ -78,6 +86,8 @@ export function parseListen(t: string): ListenSpec | string {
     host = ip;
   } else if (host !== '*' && !normalizeIp(host) && !HOST_RE.test(host)) {
     return `'${host}' is not an address or a host name`;
+  } else if (badDottedQuad(host)) {
+    return `'${host}' is not an IPv4 address: four numbers 0-255`;
   }
   return { proto, host: normalizeIp(host) ?? host.toLowerCase(), port };
 }
@@ -124,6 +134,7 @@ const alias: Setter = (cfg, a) => {
     if (!hp) throw err(v, `'${t}' is not host[:port]`);
     const host = hp[1]!;
     if (!HOST_RE.test(host) && !normalizeIp(host.replace(/^\[|\]$/g, ''))) throw err(v, `'${host}' is not a host name or address`);
+    if (badDottedQuad(host)) throw err(v, `'${host}' is not an IPv4 address: four numbers 0-255`);
     const p = hp[2] !== undefined ? Number(hp[2]) : undefined;
     if (p !== undefined && (p < 1 || p > 65535)) throw err(v, `bad port in '${t}'`);
     cfg.alias.push({ host, port: p });
