@@ -3,6 +3,7 @@ import { Myself } from '../sip/myself.js';
 import { SipParseError } from '../sip/parser/errors.js';
 import { parseMessage, type SipMessage } from '../sip/parser/message.js';
 import { responseHop, stripFirstVia } from '../sip/proxy/stateless.js';
+import { EditList } from '../sip/edit.js';
 import { buildReply, LocalTags } from '../sip/reply.js';
 import type { ReceiveInfo, SocketInfo, Proto } from '../sip/transport/socket-info.js';
 import { Resolver, type Target } from '../sip/transport/resolver.js';
@@ -384,7 +385,7 @@ export class SipServer implements Core {
       headers: extra,
       server: this.cfg.server_signature ? this.serverHeader : undefined,
       warning: this.cfg.sip_warning ? this.warning(ctx) : undefined,
-      viaEdits: ctx.edits,
+      viaEdits: replyViaEdits(ctx),
     });
   }
 
@@ -407,15 +408,26 @@ export class SipServer implements Core {
   }
 }
 
+/** The edits a local reply's copy of the top Via gets: received and rport, not the script's. */
+function replyViaEdits(ctx: RequestContext): EditList | undefined {
+  // nothing edited, nothing to add: the received Vias as they are
+  if (ctx.edits.size === 0) return undefined;
+  const edits = new EditList();
+  fixTopVia(ctx, edits);
+  return edits;
+}
+
 /**
  * RFC 3261 §18.2.1 and RFC 3581 §4: note in the top Via where the request really came from,
  * `received` when the sent-by is not the source address (or rport asks for it), and the
  * source port in an empty `rport`. Over TCP both are always written: a stateless proxy has no
  * transaction to remember the connection by, so the response finds it again through them
- * (RFC 3261 §18.2.2 wants the response on that connection). Recorded as edits, so both the
- * forwarded request and our replies carry them.
+ * (RFC 3261 §18.2.2 wants the response on that connection). Recorded as edits: in the
+ * request's own list for the forwarded copy, and in a list of their own for a local reply,
+ * whose Vias are the received ones with these two alone (RFC 3261 §8.2.6.2; SER's
+ * build_res_buf_from_sip_req copied the received bytes, not the script's changes).
  */
-export function fixTopVia(ctx: RequestContext): void {
+export function fixTopVia(ctx: RequestContext, edits: EditList = ctx.edits): void {
   const v = ctx.msg.via1;
   const src = ctx.rcv.srcIp;
   const stream = ctx.rcv.proto === 'tcp';
@@ -426,13 +438,13 @@ export function fixTopVia(ctx: RequestContext): void {
   let rportDone = false;
   for (const p of v.params) {
     if (p.name === 'received' && needReceived) {
-      ctx.edits.replace(p.start, p.end, `received=${src}`);
+      edits.replace(p.start, p.end, `received=${src}`);
       rcvdDone = true;
     } else if (p.name === 'rport' && (p.value === null || stream)) {
-      ctx.edits.replace(p.start, p.end, `rport=${ctx.rcv.srcPort}`);
+      edits.replace(p.start, p.end, `rport=${ctx.rcv.srcPort}`);
       rportDone = true;
     }
   }
-  if (stream && !rportDone) ctx.edits.insert(v.end, `;rport=${ctx.rcv.srcPort}`);
-  if (needReceived && !rcvdDone) ctx.edits.insert(v.end, `;received=${src}`);
+  if (stream && !rportDone) edits.insert(v.end, `;rport=${ctx.rcv.srcPort}`);
+  if (needReceived && !rcvdDone) edits.insert(v.end, `;received=${src}`);
 }

@@ -15,7 +15,7 @@ export interface ReplyOptions {
   server?: string;
   /** `Warning: ...` line when sip_warning is on */
   warning?: string;
-  /** the request's edit list: edits inside Via lines (received/rport) are applied to the copies */
+  /** edits of the received Via lines to apply to the copies: the core's received/rport (fixTopVia) */
   viaEdits?: EditList;
   body?: Buffer;
   contentType?: string;

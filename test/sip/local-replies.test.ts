@@ -79,3 +79,33 @@ test('the ACK for a stateless error reply is absorbed, not routed', async (t) =>
   ua.send(request({ method: 'ACK', via, callId: 'ack2', cseq: 5, to: '<sip:test@127.0.0.1>;tag=other' }), srv.port);
   assert.equal((await callee.expect()).method, 'ACK');
 });
+
+test("a local reply copies the received Vias with received/rport only, not the script's edits (RFC 3261 §8.2.6.2)", async (t) => {
+  const ua = await UdpPeer.open();
+  const next = await UdpPeer.open();
+  const srv = await startServer(`loadmodule "sl.so"
+    loadmodule "textops.so"
+    route {
+      replace("branch=z9hG4bKorig", "branch=z9hG4bKedited");
+      if (uri=~"^sip:fwd@") { forward(127.0.0.1, ${next.port}); break; };
+      sl_send_reply("404", "Not Found");
+    }`);
+  t.after(async () => {
+    ua.close();
+    next.close();
+    await srv.stop();
+  });
+  // the sent-by is a name and rport is empty: both received and rport are owed
+  const via = `SIP/2.0/UDP client.example:${ua.port};rport;branch=z9hG4bKorig`;
+  ua.send(request({ port: ua.port, via }), srv.port);
+  const r = await ua.expect();
+  assert.equal(r.status, 404);
+  assert.equal(r.vias.length, 1);
+  assert.equal(r.via1.branch, 'z9hG4bKorig', 'the UA matches the response by its own branch');
+  assert.equal(r.via1.received, '127.0.0.1');
+  assert.equal(r.via1.rport, String(ua.port));
+  // the forwarded request carries the script's edit, as SER's lumps did
+  ua.send(request({ uri: 'sip:fwd@127.0.0.1', port: ua.port, via }), srv.port);
+  const fwd = (await next.next())?.toString('latin1') ?? '';
+  assert.match(fwd, new RegExp(`Via: SIP/2\\.0/UDP client\\.example:${ua.port};rport=${ua.port};branch=z9hG4bKedited;received=127\\.0\\.0\\.1\\r\\n`));
+});
