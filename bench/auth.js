@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flag, have, opt } from './cli.js';
+import { portFree } from './port-free.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -66,14 +67,12 @@ const serCfg = cfgFor('ser-auth.cfg');
 const kamCfg = cfgFor('kamailio-auth.cfg');
 
 /** Any answer to an OPTIONS on 5060 (the script answers 404): the server is up. */
-async function probe() {
+async function probe(exited) {
   const s = dgram.createSocket('udp4');
+  let answered = false;
+  s.on('message', () => (answered = true));
   try {
-    for (let i = 0; i < 50; i++) {
-      const got = new Promise((resolve) => {
-        s.once('message', () => resolve(true));
-        setTimeout(() => resolve(false), 200);
-      });
+    for (let i = 0; i < 50 && !exited(); i++) {
       const n = Date.now();
       s.send(
         `OPTIONS sip:probe@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5079;rport;branch=z9hG4bKprobe${n}\r\nFrom: <sip:probe@127.0.0.1>;tag=p${n}\r\n` +
@@ -81,7 +80,8 @@ async function probe() {
         5060,
         '127.0.0.1',
       );
-      if (await got) return true;
+      await sleep(200);
+      if (answered) return true;
     }
     return false;
   } finally {
@@ -115,17 +115,22 @@ const cpuOf = (pids) =>
 async function runOnce(server) {
   let pid;
   let child;
+  let exited = () => false;
+  let output = '';
+  await portFree();
   if (server === 'kamailio') {
     const pidFile = path.join(work, 'kam.pid');
     spawnSync('kamailio', ['-m', '1024', '-M', '32', '-f', kamCfg, '-P', pidFile, '-w', work], { stdio: 'ignore' });
     await sleep(1000);
     pid = Number(readFileSync(pidFile, 'utf8'));
   } else {
-    child = spawn(path.join(root, 'bin', 'ser.js'), ['-D', '-f', serCfg], { stdio: 'ignore' });
+    child = spawn(path.join(root, 'bin', 'ser.js'), ['-D', '-f', serCfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d) => (output = (output + d).slice(-2000)));
     pid = child.pid;
+    exited = () => child.exitCode !== null || child.signalCode !== null;
   }
   try {
-    if (!(await probe())) throw new Error(`${server} did not answer on 127.0.0.1:5060`);
+    if (!(await probe(exited))) throw new Error(`${server} did not answer on 127.0.0.1:5060${exited() ? `; it exited: ${output.trim()}` : ''}`);
     const stat = path.join(work, `${server}.csv`);
     rmSync(stat, { force: true });
     const t0 = process.hrtime.bigint();
@@ -153,8 +158,16 @@ async function runOnce(server) {
         // gone already
       }
     }
-    // until they are gone and 5060 is free for the next server (5 s at most)
+    // until they are gone and 5060 is free for the next server: 5 s, then SIGKILL (a Kamailio
+    // whose MySQL connections hang has been seen to keep its main process and port for minutes)
     for (let i = 0; i < 50 && pids.some(alive); i++) await sleep(100);
+    for (const p of pids.filter(alive)) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
   }
 }
 

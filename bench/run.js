@@ -114,27 +114,39 @@ run: for (const [sc, ns] of plan) {
     console.log('');
   }
 }
+// The other benchmark scripts, run in turn; one that fails is named at the end and makes the
+// whole run fail, so that no figure is missing without anybody noticing.
+const failedParts = [];
+function part(nodeArgs) {
+  const r = spawnSync(process.execPath, nodeArgs, { stdio: 'inherit' });
+  if (r.status !== 0) failedParts.push(`${path.basename(nodeArgs.find((a) => a.endsWith('.js')))} (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+}
+
 if (!flag('scenario')) {
   // S2 block by block: the JIT's warm-up against the steady state
-  spawnSync(process.execPath, [path.join(here, 'warmup.js'), '--rounds', String(rounds), ...(flag('skip-kamailio') ? ['--skip-kamailio'] : [])], { stdio: 'inherit' });
+  part([path.join(here, 'warmup.js'), '--rounds', String(rounds), ...(flag('skip-kamailio') ? ['--skip-kamailio'] : [])]);
   console.log('');
 }
 if (!flag('scenario') && !flag('skip-auth')) {
   // S2 with digest authentication, against Kamailio's auth_db on the same MariaDB database
-  spawnSync(process.execPath, [path.join(here, 'auth.js'), '--rounds', String(rounds), ...(flag('skip-kamailio') ? ['--skip-kamailio'] : [])], { stdio: 'inherit' });
+  part([path.join(here, 'auth.js'), '--rounds', String(rounds), ...(flag('skip-kamailio') ? ['--skip-kamailio'] : [])]);
   console.log('');
 }
 if (!flag('skip-parser')) {
   console.log('# memory per live transaction (bench/tm-memory.js)');
-  spawnSync(process.execPath, ['--expose-gc', path.join(here, 'tm-memory.js')], { stdio: 'inherit' });
+  part(['--expose-gc', path.join(here, 'tm-memory.js')]);
   console.log('\n# memory per registered user (bench/usrloc-memory.js)');
-  spawnSync(process.execPath, ['--expose-gc', path.join(here, 'usrloc-memory.js')], { stdio: 'inherit' });
+  part(['--expose-gc', path.join(here, 'usrloc-memory.js')]);
   console.log('');
   console.log('# the whole pipeline without sockets (bench/pipeline.js), with the flags of bin/ser.js');
   const serFlags = serNodeFlags();
   for (const sc of ['options', 'register']) {
-    spawnSync(process.execPath, [...serFlags, path.join(here, 'pipeline.js'), sc], { stdio: 'inherit' });
+    part([...serFlags, path.join(here, 'pipeline.js'), sc]);
   }
   console.log('\n# SIP parser micro-benchmark (bench/parser.js)');
-  spawnSync(process.execPath, [path.join(here, 'parser.js')], { stdio: 'inherit' });
+  part([path.join(here, 'parser.js')]);
+}
+if (failedParts.length) {
+  console.log(`\nFAILED: ${failedParts.join(', ')}`);
+  process.exitCode = 1;
 }

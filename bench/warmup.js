@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flag, have, opt } from './cli.js';
+import { portFree } from './port-free.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = process.env.SER_BENCH_DIR ?? path.resolve(root, '..', 'shared', 'bench');
@@ -26,6 +27,7 @@ if (servers.length === 1) console.log('Kamailio not installed or skipped: this s
 
 /** Start one server; resolves to a stop function once it answers. */
 async function start(server, dir) {
+  await portFree();
   if (server === 'kamailio') {
     const pidFile = path.join(dir, 'kamailio.pid');
     spawnSync('kamailio', ['-m', '1024', '-M', '32', '-f', path.join(benchDir, 'kamailio', 'registrar.cfg'), '-P', pidFile, '-w', dir], { stdio: 'ignore' });
@@ -34,8 +36,10 @@ async function start(server, dir) {
     return async () => {
       spawnSync('pkill', ['-P', String(pid)]);
       process.kill(pid);
-      // until it is gone and 5060 is free for the next server (5 s at most)
+      // until it is gone and 5060 is free for the next server: 5 s, then SIGKILL (bench/auth.js)
       for (let i = 0; i < 50 && spawnSync('kill', ['-0', String(pid)]).status === 0; i++) await sleep(100);
+      spawnSync('pkill', ['-KILL', '-P', String(pid)]);
+      spawnSync('kill', ['-KILL', String(pid)]);
     };
   }
   const child = spawn(path.join(root, 'bin', 'ser.js'), ['-D', '-f', path.join(benchDir, 'ser', 'registrar.cfg')], { stdio: 'ignore' });
