@@ -143,7 +143,7 @@ class MysqlDb extends ServerDb<unknown> {
     deadlineMs: number,
     o: MysqlOptions,
   ) {
-    super('mysql');
+    super('mysql', poolSize);
     this.url = u.url;
     const po: PoolOptions = {
       ...conn,
@@ -237,6 +237,7 @@ class MysqlDb extends ServerDb<unknown> {
     this.closing = true;
     this.guard.close();
     this.stats.connected = false;
+    this.failWaiting(new DbError(`${this.url}: the database was closed`, 'unavailable'));
     await this.pool.end().catch(() => undefined);
   }
 }

@@ -143,7 +143,7 @@ class PostgresDb extends ServerDb<QueryResult> {
     deadlineMs: number,
     o: PostgresOptions,
   ) {
-    super('postgres');
+    super('postgres', poolSize);
     this.url = u.url;
     const po: PoolConfig = {
       ...conn,
@@ -224,6 +224,7 @@ class PostgresDb extends ServerDb<QueryResult> {
     this.closing = true;
     this.guard.close();
     this.stats.connected = false;
+    this.failWaiting(new DbError(`${this.url}: the database was closed`, 'unavailable'));
     await this.pool.end().catch(() => undefined);
   }
 }

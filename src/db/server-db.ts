@@ -1,7 +1,42 @@
 import { DbError, type Db, type DbCapabilities, type DbCond, type DbQuery, type DbStats, type DbValue, type Row } from './api.js';
+import { MAX_BATCH, splitRows, unionOf } from './read-batch.js';
 import type { ConnectionGuard, OpContext } from './reconnect.js';
 import { buildDelete, buildInsert, buildReplace, buildSelect, buildUpdate, toPositional, type Built } from './sql-build.js';
 import { wholeSeconds } from './reconnect.js';
+
+/** A lookup waiting for a connection (see read-batch.ts). */
+interface Waiter {
+  readonly ctx: OpContext;
+  readonly params: readonly DbValue[];
+  readonly resolve: (rows: Row[]) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The context a batch of lookups runs under: aborted (its connection dropped) once every lookup
+ * in it has passed its deadline, since until then one of them still waits for the answer.
+ */
+class BatchContext implements OpContext {
+  aborted = false;
+  reason: unknown = undefined;
+  private fn: (() => void) | undefined = undefined;
+
+  constructor(private waiting: number) {}
+
+  onAbort(fn: (() => void) | undefined): void {
+    this.fn = fn;
+  }
+
+  /** One lookup of the batch gave up (its own deadline passed). */
+  gaveUp(reason: unknown): void {
+    if (--this.waiting > 0 || this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const fn = this.fn;
+    this.fn = undefined;
+    fn?.();
+  }
+}
 
 /**
  * What the two network SQL adapters (MySQL/MariaDB, PostgreSQL) share: the Db operations as
@@ -14,7 +49,16 @@ export abstract class ServerDb<R> implements Db {
   readonly stats: DbStats = { queries: 0, errors: 0, reconnects: 0, connected: true, lastError: undefined };
   abstract readonly guard: ConnectionGuard;
 
-  constructor(private readonly dialect: 'mysql' | 'postgres') {}
+  /** statements running or waiting in the driver's pool */
+  private busy = 0;
+  /** lookups waiting for a connection, by statement text, oldest first */
+  private readonly waiting = new Map<string, Waiter[]>();
+
+  /** `poolSize`: the connections of the pool; lookups beyond them wait and are batched */
+  constructor(
+    private readonly dialect: 'mysql' | 'postgres',
+    private readonly poolSize: number,
+  ) {}
 
   /** Run one built statement on a connection of the pool, within `ctx`'s deadline. */
   protected abstract exec(ctx: OpContext, b: Built): Promise<R>;
@@ -30,11 +74,92 @@ export abstract class ServerDb<R> implements Db {
     } catch (err) {
       throw this.guard.refused(err);
     }
-    return this.guard.run(what, async (ctx) => then(await this.exec(ctx, b)), retryOnce);
+    return this.guard.run(what, async (ctx) => then(await this.counted(ctx, b)), retryOnce);
+  }
+
+  /** Runs a statement, counting it while it runs; when it ends, waiting lookups may go. */
+  private async counted(ctx: OpContext, b: Built): Promise<R> {
+    this.busy++;
+    try {
+      return await this.exec(ctx, b);
+    } finally {
+      this.busy--;
+      this.drain();
+    }
   }
 
   query(table: string, q: DbQuery = {}): Promise<Row[]> {
-    return this.run(`query ${String(table)}`, () => buildSelect(this.dialect, table, q), (r) => this.rows(r), true);
+    // Lookups by a condition, in no particular order, may share a statement with others of the
+    // same text (read-batch.ts); ordered ones keep theirs, as a UNION would lose the order.
+    if (q.where === undefined || q.where.length === 0 || q.orderBy !== undefined) {
+      return this.run(`query ${String(table)}`, () => buildSelect(this.dialect, table, q), (r) => this.rows(r), true);
+    }
+    let b: Built;
+    try {
+      b = buildSelect(this.dialect, table, q);
+    } catch (err) {
+      return Promise.reject(this.guard.refused(err));
+    }
+    return this.guard.run(`query ${String(table)}`, (ctx) => this.lookup(ctx, b), true);
+  }
+
+  /** A lookup: at once while a connection is free, else queued with those of the same text. */
+  private lookup(ctx: OpContext, b: Built): Promise<Row[]> {
+    if (this.busy < this.poolSize) return this.counted(ctx, b).then((r) => this.rows(r));
+    return new Promise<Row[]>((resolve, reject) => {
+      const w: Waiter = { ctx, params: b.params, resolve, reject };
+      let list = this.waiting.get(b.sql);
+      if (!list) this.waiting.set(b.sql, (list = []));
+      list.push(w);
+      // past its deadline while still waiting: out of the queue (the guard has answered it)
+      ctx.onAbort(() => {
+        const l = this.waiting.get(b.sql);
+        const i = l ? l.indexOf(w) : -1;
+        if (i >= 0) l!.splice(i, 1);
+        if (l && l.length === 0) this.waiting.delete(b.sql);
+      });
+    });
+  }
+
+  /** Sends waiting lookups while connections are free: up to MAX_BATCH of one text at a time, texts in turn. */
+  private drain(): void {
+    while (this.busy < this.poolSize && this.waiting.size > 0) {
+      const [sql, list] = this.waiting.entries().next().value as [string, Waiter[]];
+      const ws = list.splice(0, MAX_BATCH);
+      // what is left of this text goes behind the other texts waiting: none waits for ever
+      this.waiting.delete(sql);
+      if (list.length > 0) this.waiting.set(sql, list);
+      for (const w of ws) w.ctx.onAbort(undefined);
+      if (ws.length === 1) {
+        const w = ws[0]!;
+        this.counted(w.ctx, { sql, params: [...w.params] }).then((r) => w.resolve(this.rows(r)), w.reject);
+        continue;
+      }
+      const ctx = new BatchContext(ws.length);
+      for (const w of ws) w.ctx.onAbort(() => ctx.gaveUp(w.ctx.reason));
+      const done = (): void => {
+        for (const w of ws) w.ctx.onAbort(undefined);
+      };
+      const b = unionOf(this.dialect, sql, ws.map((w) => w.params));
+      this.counted(ctx, b).then(
+        (r) => {
+          done();
+          const parts = splitRows(this.rows(r), ws.length);
+          ws.forEach((w, i) => w.resolve(parts[i]!));
+        },
+        (err: unknown) => {
+          done();
+          for (const w of ws) w.reject(err);
+        },
+      );
+    }
+  }
+
+  /** Closing: the lookups still waiting fail at once rather than at their deadlines. */
+  protected failWaiting(err: unknown): void {
+    const lists = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const list of lists) for (const w of list) w.reject(err);
   }
 
   insert(table: string, row: Row): Promise<void> {

@@ -310,6 +310,37 @@ export function dbConformance(name: string, open: () => Promise<Db | undefined>,
       assert.equal(await db.delete('subscriber', [{ col: 'username', value: 'emoji😀' }, { col: 'domain', value: D }]), 1);
     });
 
+    it('many lookups at once: each gets its own rows (those beyond the pool share a statement)', async (db) => {
+      const created = new Date(Date.UTC(2020, 1, 29, 12, 34, 56));
+      const users: Row[] = [
+        { username: 'many-a', first_name: 'A', last_name: 'one' },
+        { username: "many'; DROP TABLE subscriber; --", first_name: "O'B", last_name: '\\' },
+        { username: 'many-jürgen', first_name: 'Jürgen ✓', last_name: '日本語' },
+        { username: 'many-?$1', first_name: '?', last_name: '$1' },
+      ];
+      for (const u of users) await db.insert('subscriber', { ...u, domain: D, password: 'pw', datetime_created: created });
+      const names = [...users.map((u) => String(u['username'])), 'many-nobody'];
+      // more at once than any pool has connections: beyond it they wait, and go together
+      const asked = Array.from({ length: 90 }, (_, i) => names[(i * 7) % names.length]!);
+      const [some, whole] = await Promise.all([
+        Promise.all(asked.map((n) => db.query('subscriber', {
+          columns: ['username', 'first_name', 'last_name'],
+          where: [{ col: 'username', value: n }, { col: 'domain', value: D }],
+          limit: 1,
+        }))),
+        Promise.all(asked.map((n) => db.query('subscriber', { where: [{ col: 'username', value: n }, { col: 'domain', value: D }] }))),
+      ]);
+      asked.forEach((n, i) => {
+        const u = users.find((x) => x['username'] === n);
+        assert.deepEqual(some[i], u ? [u] : [], `lookup ${i} of ${JSON.stringify(n)}`);
+        assert.equal(whole[i]!.length, u ? 1 : 0, `whole row ${i} of ${JSON.stringify(n)}`);
+        if (u) {
+          assert.equal(whole[i]![0]!['last_name'], u['last_name']);
+          assertDate(whole[i]![0]!['datetime_created'], created, `datetime_created of ${JSON.stringify(n)}`);
+        }
+      });
+    });
+
     it('bad table and column names are refused with DbError bad-request (and counted)', async (db) => {
       const errors0 = db.stats.errors;
       const bad: [string, () => Promise<unknown>][] = [
