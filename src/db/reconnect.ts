@@ -124,7 +124,7 @@ export interface OpContext {
   onAbort(fn: (() => void) | undefined): void;
 }
 
-class Deadline implements OpContext {
+export class Deadline implements OpContext {
   aborted = false;
   reason: unknown = undefined;
   private fn: (() => void) | undefined = undefined;

@@ -1,8 +1,7 @@
 import { DbError, type Db, type DbCapabilities, type DbCond, type DbQuery, type DbStats, type DbValue, type Row } from './api.js';
 import { MAX_BATCH, splitRows, unionOf } from './read-batch.js';
-import type { ConnectionGuard, OpContext } from './reconnect.js';
 import { buildDelete, buildInsert, buildReplace, buildSelect, buildUpdate, toPositional, type Built } from './sql-build.js';
-import { wholeSeconds } from './reconnect.js';
+import { Deadline, wholeSeconds, type ConnectionGuard, type OpContext } from './reconnect.js';
 
 /** A lookup waiting for a connection (see read-batch.ts). */
 interface Waiter {
@@ -10,32 +9,6 @@ interface Waiter {
   readonly params: readonly DbValue[];
   readonly resolve: (rows: Row[]) => void;
   readonly reject: (err: unknown) => void;
-}
-
-/**
- * The context a batch of lookups runs under: aborted (its connection dropped) once every lookup
- * in it has passed its deadline, since until then one of them still waits for the answer.
- */
-class BatchContext implements OpContext {
-  aborted = false;
-  reason: unknown = undefined;
-  private fn: (() => void) | undefined = undefined;
-
-  constructor(private waiting: number) {}
-
-  onAbort(fn: (() => void) | undefined): void {
-    this.fn = fn;
-  }
-
-  /** One lookup of the batch gave up (its own deadline passed). */
-  gaveUp(reason: unknown): void {
-    if (--this.waiting > 0 || this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const fn = this.fn;
-    this.fn = undefined;
-    fn?.();
-  }
 }
 
 /**
@@ -129,14 +102,20 @@ export abstract class ServerDb<R> implements Db {
       // what is left of this text goes behind the other texts waiting: none waits for ever
       this.waiting.delete(sql);
       if (list.length > 0) this.waiting.set(sql, list);
-      for (const w of ws) w.ctx.onAbort(undefined);
       if (ws.length === 1) {
         const w = ws[0]!;
         this.counted(w.ctx, { sql, params: [...w.params] }).then((r) => w.resolve(this.rows(r)), w.reject);
         continue;
       }
-      const ctx = new BatchContext(ws.length);
-      for (const w of ws) w.ctx.onAbort(() => ctx.gaveUp(w.ctx.reason));
+      // The shared statement's connection is dropped once every lookup in it has passed its
+      // deadline: until then one of them still waits for the answer.
+      const ctx = new Deadline();
+      let left = ws.length;
+      for (const w of ws) {
+        w.ctx.onAbort(() => {
+          if (--left === 0) ctx.abort(w.ctx.reason);
+        });
+      }
       const done = (): void => {
         for (const w of ws) w.ctx.onAbort(undefined);
       };
