@@ -103,23 +103,6 @@ it("date-times are UTC whatever the machine's time zone (TZ=Pacific/Kiritimati, 
   }
 });
 
-it("lookups sent together compare as each alone would: the default collation finds 'alice' for 'ALICE'", async () => {
-  const db = await openMysql(parseDbUrl(urlFor(DB)) as MysqlUrl);
-  try {
-    await db.insert('subscriber', { username: 'batch-alice', domain: 'batch.invalid', password: 'x' });
-    const lone = await db.query('subscriber', { columns: ['username'], where: [{ col: 'username', value: 'BATCH-ALICE' }, { col: 'domain', value: 'batch.invalid' }] });
-    // more at once than the pool's 4 connections: most of these go in shared statements
-    const names = Array.from({ length: 60 }, (_, i) => (i % 2 ? 'BATCH-ALICE' : 'batch-alice'));
-    const found = await Promise.all(names.map((n) => db.query('subscriber', { columns: ['username'], where: [{ col: 'username', value: n }, { col: 'domain', value: 'batch.invalid' }] })));
-    // MySQL's default collation ignores case, in a shared statement as in a lone one
-    for (const r of found) assert.deepEqual(r, [{ username: 'batch-alice' }]);
-    assert.deepEqual(lone, found[1]);
-    await db.delete('subscriber', [{ col: 'domain', value: 'batch.invalid' }]);
-  } finally {
-    await db.close();
-  }
-});
-
 it('a statement the server refuses leaves the pool usable; errors say what and where', async () => {
   const db = await openMysql(parseDbUrl(urlFor(DB)) as MysqlUrl);
   try {
